@@ -1,0 +1,64 @@
+/**
+ * API keys: `cap_<prefix>_<secret>`. The prefix finds the row; only a SHA-256 of the
+ * secret is stored (the secret is 256 random bits, so a fast hash is enough; a slow
+ * password hash would add latency to every request without adding safety).
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export const SCOPES = ['ledger:read', 'ledger:write', 'metrics:read', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
+  'ledger:read': 'read accounts, transfers, balances and statements',
+  'ledger:write': 'create accounts and transfers',
+  'metrics:read': 'scrape /metrics',
+  admin: 'everything, including API keys, freezing/closing accounts and invariant checks',
+};
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: Scope[];
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+export interface NewKeyMaterial {
+  token: string;
+  prefix: string;
+  secret_hash: string;
+}
+
+export function isScope(value: string): value is Scope {
+  return (SCOPES as readonly string[]).includes(value);
+}
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** `random` is injectable so tests can make keys deterministically. */
+export function newKeyMaterial(random: (n: number) => Buffer = randomBytes): NewKeyMaterial {
+  const prefix = random(9).toString('base64url');
+  const secret = random(32).toString('base64url');
+  return { token: `cap_${prefix}_${secret}`, prefix, secret_hash: hashSecret(secret) };
+}
+
+const TOKEN_PATTERN = /^cap_([A-Za-z0-9_-]{12})_([A-Za-z0-9_-]{43})$/;
+
+export function parseToken(token: string): { prefix: string; secret: string } | undefined {
+  const match = TOKEN_PATTERN.exec(token);
+  return match ? { prefix: match[1]!, secret: match[2]! } : undefined;
+}
+
+export function secretMatches(secret: string, storedHash: string): boolean {
+  const a = Buffer.from(hashSecret(secret), 'hex');
+  const b = Buffer.from(storedHash, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** `admin` holds every scope. */
+export function grants(scopes: readonly Scope[], needed: Scope): boolean {
+  return scopes.includes('admin') || scopes.includes(needed);
+}

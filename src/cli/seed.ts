@@ -1,0 +1,62 @@
+/**
+ * The demo data set `npm start` seeds once: a bank cash account, two customers with
+ * deposits, a merchant, a few transfers and a pending hold, and one demo API key.
+ */
+import { chmodSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Db } from '../db/port.js';
+import { createKey } from '../auth/store.js';
+import type { Ledger } from '../ledger/service.js';
+import { AccountFlags, TransferFlags, type AccountId, type TransferId } from '../ledger/types.js';
+
+export const DEMO_ACCOUNTS = {
+  bank_cash: '0193a000-0000-7000-8000-000000000001',
+  alice: '0193a000-0000-7000-8000-000000000002',
+  bob: '0193a000-0000-7000-8000-000000000003',
+  merchant: '0193a000-0000-7000-8000-000000000004',
+} as const;
+
+const CUSTOMER = AccountFlags.debits_must_not_exceed_credits | AccountFlags.history;
+const t = (n: number) => `0193a000-0000-7000-9000-${n.toString().padStart(12, '0')}` as TransferId;
+const a = (id: string) => id as AccountId;
+
+export interface SeedResult {
+  seeded: boolean;
+  token?: string;
+  token_file?: string;
+}
+
+/** Seeds once per database; later calls return { seeded: false }. */
+export async function seedDemo(db: Db, ledger: Ledger, dataDir: string): Promise<SeedResult> {
+  const { rows } = await db.query('SELECT 1 FROM seeds WHERE name = $1', ['demo']);
+  if (rows.length > 0) return { seeded: false };
+
+  const accounts = await ledger.createAccounts([
+    { id: a(DEMO_ACCOUNTS.bank_cash), currency: 'CNY', code: 1001, flags: 0, metadata: { name: 'Bank cash (vault)' } },
+    { id: a(DEMO_ACCOUNTS.alice), currency: 'CNY', code: 2001, flags: CUSTOMER, metadata: { name: 'Alice Chen — current account' } },
+    { id: a(DEMO_ACCOUNTS.bob), currency: 'CNY', code: 2001, flags: CUSTOMER, metadata: { name: 'Bob Li — current account' } },
+    { id: a(DEMO_ACCOUNTS.merchant), currency: 'CNY', code: 2002, flags: CUSTOMER, metadata: { name: 'Corner Noodle Shop — merchant account' } },
+  ]);
+  const failedAccount = accounts.find((r) => !r.ok);
+  if (failedAccount) throw new Error(`demo seed: account creation failed: ${JSON.stringify(failedAccount)}`);
+
+  const results = await ledger.submitTransfers([
+    { id: t(1), debit_account_id: a(DEMO_ACCOUNTS.bank_cash), credit_account_id: a(DEMO_ACCOUNTS.alice), amount: 1_000_000n, code: 1, flags: 0, metadata: { memo: 'cash deposit' } },
+    { id: t(2), debit_account_id: a(DEMO_ACCOUNTS.bank_cash), credit_account_id: a(DEMO_ACCOUNTS.bob), amount: 250_000n, code: 1, flags: 0, metadata: { memo: 'cash deposit' } },
+    { id: t(3), debit_account_id: a(DEMO_ACCOUNTS.alice), credit_account_id: a(DEMO_ACCOUNTS.bob), amount: 12_050n, code: 2, flags: 0, metadata: { memo: 'dinner' } },
+    { id: t(4), debit_account_id: a(DEMO_ACCOUNTS.bob), credit_account_id: a(DEMO_ACCOUNTS.merchant), amount: 3_800n, code: 3, flags: 0, metadata: { memo: 'noodles' } },
+    { id: t(5), debit_account_id: a(DEMO_ACCOUNTS.alice), credit_account_id: a(DEMO_ACCOUNTS.merchant), amount: 20_000n, code: 3, flags: TransferFlags.pending, timeout_seconds: 86_400, metadata: { memo: 'card hold, hotel deposit' } },
+  ]);
+  const failedTransfer = results.find((r) => !r.ok);
+  if (failedTransfer) throw new Error(`demo seed: transfer failed: ${JSON.stringify(failedTransfer)}`);
+
+  const { token } = await createKey(db, 'demo', ['ledger:read', 'ledger:write', 'metrics:read'], ledger.clock.now());
+  // The token is shown once; keeping a copy beside the local demo data (owner-only) means a
+  // missed terminal line does not lock the user out of their own laptop demo.
+  mkdirSync(dataDir, { recursive: true });
+  const tokenFile = join(dataDir, 'demo-api-key.txt');
+  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+  chmodSync(tokenFile, 0o600);
+  await db.query('INSERT INTO seeds (name, applied_at) VALUES ($1, $2)', ['demo', ledger.clock.now().toISOString()]);
+  return { seeded: true, token, token_file: tokenFile };
+}

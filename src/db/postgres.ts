@@ -1,0 +1,73 @@
+import pg from 'pg';
+import type { Db, Queryable, SqlParam } from './port.js';
+
+const INT8_OID = 20;
+const INT8_ARRAY_OID = 1016;
+
+/** int8 → bigint, never through a float. */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID) return (v: string) => BigInt(v);
+    if (oid === INT8_ARRAY_OID) {
+      const parseArray = (pg.types.getTypeParser as (oid: number) => unknown)(1009 /* text[] */) as (v: string) => (string | null)[];
+      return (v: string) => parseArray(v).map((x) => (x === null ? null : BigInt(x)));
+    }
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+/** pg serialises bigint only inside arrays inconsistently across versions; make it explicit. */
+function toPgParam(value: SqlParam): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (Array.isArray(value)) return value.map((v) => toPgParam(v as SqlParam));
+  return value;
+}
+
+function wrap(client: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    async query<Row>(sql: string, params: readonly SqlParam[] = []) {
+      const result = await client.query(sql, params.map(toPgParam));
+      return { rows: result.rows as Row[] };
+    },
+    async exec(sql: string) {
+      await client.query(sql);
+    },
+  };
+}
+
+export interface PostgresOptions {
+  connectionString: string;
+  pool_size_max?: number;
+}
+
+export function openPostgres(options: PostgresOptions): Db {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.pool_size_max ?? 20,
+    types,
+    application_name: 'capillary',
+  });
+  // An idle client error (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  const plain = wrap(pool);
+  return {
+    engine: 'postgres',
+    query: plain.query,
+    exec: plain.exec,
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(wrap(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

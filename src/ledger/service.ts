@@ -1,0 +1,136 @@
+/**
+ * The ledger's entry points for HTTP and the CLI: one place that ties core, store and
+ * writer together so both surfaces behave the same.
+ */
+import type { Db } from '../db/port.js';
+import type { Clock } from '../server/clock.js';
+import { checkAccount, newAccount } from './core.js';
+import { currencyScale } from './currencies.js';
+import { buildStatement, type Statement } from './statement.js';
+import * as store from './store.js';
+import type { Account, AccountInput, AccountResult, AccountStatus, TransferInput, TransferResult } from './types.js';
+import { LedgerWriter, type WriterOptions } from './writer.js';
+
+export type StatusChange = 'freeze' | 'unfreeze' | 'close';
+export type StatusChangeResult =
+  | { ok: true; account: Account }
+  | { ok: false; code: 'account_not_found' | 'account_closed' | 'account_not_frozen' | 'account_balance_not_zero' };
+
+export class Ledger {
+  readonly writer: LedgerWriter;
+
+  constructor(readonly db: Db, readonly clock: Clock, writerOptions: WriterOptions = {}) {
+    this.writer = new LedgerWriter(db, clock, writerOptions);
+  }
+
+  /** Creates accounts; one result per input, in order. Repeating an id with the same fields is harmless. */
+  async createAccounts(inputs: readonly AccountInput[]): Promise<AccountResult[]> {
+    const now = this.clock.now();
+    const firstById = new Map<string, AccountInput>();
+    const candidates: Account[] = [];
+    const early: (AccountResult | undefined)[] = inputs.map((input) => {
+      const earlier = firstById.get(input.id);
+      if (earlier) {
+        const same = checkAccount(input, newAccount(earlier, now));
+        return same.ok ? undefined : { ok: false, code: same.code, field: same.field };
+      }
+      const check = checkAccount(input, undefined);
+      if (!check.ok) return { ok: false, code: check.code, field: check.field };
+      firstById.set(input.id, input);
+      candidates.push(newAccount(input, now));
+      return undefined;
+    });
+    const created = await store.insertAccounts(this.db, candidates);
+    const stored = await store.getAccounts(this.db, [...firstById.keys()]);
+    return inputs.map((input, i): AccountResult => {
+      const decided = early[i];
+      if (decided) return decided;
+      const account = stored.get(input.id);
+      if (!account) throw new Error(`account ${input.id} vanished after insert`);
+      const fresh = created.has(input.id) && firstById.get(input.id) === input;
+      if (fresh) return { ok: true, account, replayed: false };
+      const same = checkAccount(input, account);
+      return same.ok ? { ok: true, account, replayed: true } : { ok: false, code: same.code, field: same.field };
+    });
+  }
+
+  getAccount(id: string): Promise<Account | undefined> {
+    return store.getAccount(this.db, id);
+  }
+
+  /** Transfers go through the batched writer. */
+  submitTransfers(inputs: readonly TransferInput[]): Promise<TransferResult[]> {
+    return this.writer.submit(inputs);
+  }
+
+  getTransfer(id: string) {
+    return store.getTransfer(this.db, id);
+  }
+
+  listAccountTransfers(query: store.TransferListQuery) {
+    return store.listAccountTransfers(this.db, query);
+  }
+
+  balancesAt(accountId: string, at: Date) {
+    return store.balancesAt(this.db, accountId, at);
+  }
+
+  async statement(account: Account, from: Date, to: Date): Promise<Statement> {
+    const opening = await store.postedTotalsBefore(this.db, account.id, from);
+    const lines = await store.postedLines(this.db, account.id, from, to, store.STATEMENT_LINES_MAX + 1);
+    const truncated = lines.length > store.STATEMENT_LINES_MAX;
+    return buildStatement({
+      account_id: account.id,
+      currency: account.currency,
+      from,
+      to,
+      opening,
+      lines: truncated ? lines.slice(0, store.STATEMENT_LINES_MAX) : lines,
+      truncated,
+    });
+  }
+
+  scaleOf(currency: string): number {
+    return currencyScale(currency) ?? 0;
+  }
+
+  /**
+   * Freeze stops new money moving in or out; close is final and needs a zero posted balance.
+   * Pending transfers on a frozen or closed account may still be voided (or expire).
+   * The row lock orders this with the writer's batches.
+   */
+  async changeStatus(id: string, change: StatusChange): Promise<StatusChangeResult> {
+    return this.db.transaction(async (tx) => {
+      const account = (await store.lockAccounts(tx, [id])).get(id);
+      if (!account) return { ok: false, code: 'account_not_found' };
+      if (account.status === 'closed') return { ok: false, code: 'account_closed' };
+      let next: AccountStatus;
+      if (change === 'freeze') next = 'frozen';
+      else if (change === 'unfreeze') {
+        if (account.status !== 'frozen') return { ok: false, code: 'account_not_frozen' };
+        next = 'open';
+      } else {
+        if (account.debits_posted !== account.credits_posted) return { ok: false, code: 'account_balance_not_zero' };
+        next = 'closed';
+      }
+      const now = this.clock.now();
+      await store.setAccountStatus(tx, id, next, now);
+      return { ok: true, account: { ...account, status: next, updated_at: now } };
+    });
+  }
+
+  /** One pass of the expiry sweep; returns how many pending transfers it released. */
+  async expireDuePendings(limit = 8189): Promise<number> {
+    const due = await store.duePendingIds(this.db, this.clock.now(), limit);
+    if (due.length === 0) return 0;
+    return (await this.writer.expire(due)).length;
+  }
+
+  checkInvariants() {
+    return store.checkInvariants(this.db);
+  }
+
+  stop(): Promise<void> {
+    return this.writer.stop();
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * The batched single writer. Requests wait in an in-process queue; one loop drains it in
+ * batches of up to BATCH_SIZE_MAX transfers, each in one transaction:
+ *
+ *   lock the touched accounts in id order → read the named transfers → apply the pure
+ *   core in order → write with a few `unnest` statements → outbox → commit
+ *
+ * and then resolves each request with its own results. A hot account costs one row update
+ * per batch, not one per transfer. Several processes on one PostgreSQL stay correct because
+ * every batch locks its accounts in the same order and transfer ids are unique.
+ */
+import type { Db, Queryable } from '../db/port.js';
+import { RETRYABLE_SQLSTATES, sqlState } from '../db/port.js';
+import type { Clock } from '../server/clock.js';
+import { applyTransfers, emptyEffects, expirePendings, type LedgerView } from './core.js';
+import { accountsOfTransfers, loadTransfersAndPendings, lockAccounts, persistBatch } from './store.js';
+import { BATCH_SIZE_MAX, TransferFlags, type TransferInput, type TransferResult } from './types.js';
+
+type Request =
+  | { kind: 'transfers'; inputs: readonly TransferInput[]; resolve: (r: TransferResult[]) => void; reject: (e: unknown) => void }
+  | { kind: 'expire'; ids: readonly string[]; resolve: (expired: string[]) => void; reject: (e: unknown) => void };
+
+export interface WriterObserver {
+  batchCommitted(stats: { transfers: number; requests: number; duration_ms: number; attempts: number }): void;
+}
+
+export interface WriterOptions {
+  batch_size_max?: number;
+  /** Transfers allowed to wait; past this, submissions fail fast with `overloaded`. */
+  queue_depth_max?: number;
+  attempts_max?: number;
+  observer?: WriterObserver;
+}
+
+export class OverloadedError extends Error {
+  readonly code = 'overloaded';
+  constructor() {
+    super('the ledger write queue is full; retry shortly');
+  }
+}
+
+export class WriterStoppedError extends Error {
+  readonly code = 'unavailable';
+  constructor() {
+    super('the ledger writer is stopping');
+  }
+}
+
+const sizeOf = (r: Request): number => (r.kind === 'transfers' ? r.inputs.length : r.ids.length);
+
+export class LedgerWriter {
+  private queue: Request[] = [];
+  private queued = 0;
+  private running = false;
+  private stopping = false;
+  private idle: Promise<void> = Promise.resolve();
+  private readonly batchSizeMax: number;
+  private readonly queueDepthMax: number;
+  private readonly attemptsMax: number;
+
+  constructor(private readonly db: Db, private readonly clock: Clock, private readonly options: WriterOptions = {}) {
+    this.batchSizeMax = options.batch_size_max ?? BATCH_SIZE_MAX;
+    this.queueDepthMax = options.queue_depth_max ?? 250_000;
+    this.attemptsMax = options.attempts_max ?? 8;
+  }
+
+  get queueDepth(): number {
+    return this.queued;
+  }
+
+  /** Results in the order of `inputs`. A request is never split across batches (linked chains stay whole). */
+  submit(inputs: readonly TransferInput[]): Promise<TransferResult[]> {
+    if (inputs.length === 0) return Promise.resolve([]);
+    if (inputs.length > this.batchSizeMax) throw new RangeError(`at most ${this.batchSizeMax} transfers per request`);
+    return new Promise((resolve, reject) => this.enqueue({ kind: 'transfers', inputs, resolve, reject }));
+  }
+
+  /** Expires the given pending transfers if they are still pending and due. */
+  expire(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => this.enqueue({ kind: 'expire', ids: ids.slice(0, this.batchSizeMax), resolve, reject }));
+  }
+
+  /** Stops taking requests and waits for the ones queued to commit. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.idle;
+  }
+
+  private enqueue(request: Request): void {
+    if (this.stopping) return request.reject(new WriterStoppedError());
+    if (this.queued + sizeOf(request) > this.queueDepthMax) return request.reject(new OverloadedError());
+    this.queue.push(request);
+    this.queued += sizeOf(request);
+    if (!this.running) {
+      this.running = true;
+      // setImmediate lets every request that arrives in this turn of the event loop join the first batch.
+      this.idle = new Promise((done) => setImmediate(() => void this.drain().finally(done)));
+    }
+  }
+
+  private takeBatch(): Request[] {
+    const batch: Request[] = [];
+    let size = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0]!;
+      if (batch.length > 0 && size + sizeOf(next) > this.batchSizeMax) break;
+      batch.push(this.queue.shift()!);
+      size += sizeOf(next);
+    }
+    this.queued -= size;
+    return batch;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.takeBatch();
+        const started = performance.now();
+        try {
+          const { outcomes, attempts } = await this.commitWithRetry(batch);
+          this.options.observer?.batchCommitted({
+            transfers: batch.reduce((n, r) => n + sizeOf(r), 0),
+            requests: batch.length,
+            duration_ms: performance.now() - started,
+            attempts,
+          });
+          batch.forEach((request, i) => (request.resolve as (v: unknown) => void)(outcomes[i]));
+        } catch (err) {
+          for (const request of batch) request.reject(err);
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async commitWithRetry(batch: Request[]): Promise<{ outcomes: unknown[]; attempts: number }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outcomes = await this.db.transaction((tx) => this.applyBatch(tx, batch));
+        return { outcomes, attempts: attempt };
+      } catch (err) {
+        // Another process committed a transfer with one of our ids (23505), or the database
+        // chose us as a deadlock/serialisation victim: run the whole batch again on fresh state.
+        const state = sqlState(err);
+        if (!state || !RETRYABLE_SQLSTATES.has(state) || attempt >= this.attemptsMax) throw err;
+      }
+    }
+  }
+
+  private async applyBatch(tx: Queryable, batch: Request[]): Promise<unknown[]> {
+    const transferIds = new Set<string>();
+    const pendingIds = new Set<string>();
+    const accountIds = new Set<string>();
+    for (const request of batch) {
+      if (request.kind === 'expire') {
+        request.ids.forEach((id) => pendingIds.add(id));
+        continue;
+      }
+      for (const input of request.inputs) {
+        transferIds.add(input.id);
+        if (input.debit_account_id) accountIds.add(input.debit_account_id);
+        if (input.credit_account_id) accountIds.add(input.credit_account_id);
+        if (input.pending_id && input.flags & (TransferFlags.post_pending | TransferFlags.void_pending)) pendingIds.add(input.pending_id);
+      }
+    }
+    for (const id of await accountsOfTransfers(tx, [...pendingIds])) accountIds.add(id);
+
+    const accounts = await lockAccounts(tx, [...accountIds].sort());
+    const now = this.clock.now();
+    const named = await loadTransfersAndPendings(tx, [...new Set([...transferIds, ...pendingIds])]);
+    const view: LedgerView = { accounts, ...named };
+    const effects = emptyEffects();
+    const outcomes = batch.map((request) =>
+      request.kind === 'transfers'
+        ? applyTransfers(view, request.inputs, now, effects)
+        : expirePendings(view, request.ids, now, effects),
+    );
+    await persistBatch(tx, effects, accounts, now);
+    return outcomes;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * App assembly: Fastify with TypeBox schemas, strict validation, problem+json errors,
+ * API-key authentication on every route not marked public, metrics and OpenAPI docs.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyError } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/port.js';
+import { Ledger } from '../ledger/service.js';
+import { registerLedgerRoutes } from '../ledger/http.js';
+import { registerKeyRoutes } from '../auth/http.js';
+import { Authenticator } from '../auth/authenticator.js';
+import { grants, type ApiKey, type Scope } from '../auth/core.js';
+import type { Clock } from './clock.js';
+import { createMetrics } from './metrics.js';
+import { ERROR_CATALOG, ProblemError, problemBody, type FieldError } from './problem.js';
+import { describeAjvErrors, lenientAjv, strictAjv } from './validate.js';
+import type { ErrorObject } from 'ajv';
+import { OverloadedError, WriterStoppedError, type WriterOptions } from '../ledger/writer.js';
+
+export const BODY_BYTES_MAX = 1 << 20; // 1 MiB for ordinary routes; batch routes set their own
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Route needs no API key (health, docs). */
+    public?: boolean;
+    /** Scope the API key must hold. */
+    scope?: Scope;
+  }
+  interface FastifyRequest {
+    apiKey?: ApiKey;
+  }
+}
+
+export interface AppOptions {
+  db: Db;
+  clock: Clock;
+  log_level?: string;
+  writer?: WriterOptions;
+  /** How long a verified API key is trusted without reading the database again. */
+  key_cache_ttl_ms?: number;
+}
+
+export type App = FastifyInstance & { ledger: Ledger; authenticator: Authenticator };
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+const validatorCompiler = ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
+  (httpPart === 'body' ? strictAjv : lenientAjv).compile(schema);
+
+export async function buildApp(options: AppOptions): Promise<App> {
+  const metrics = createMetrics();
+  const app = Fastify({
+    logger: {
+      level: options.log_level ?? 'info',
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+    },
+    bodyLimit: BODY_BYTES_MAX,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { coerceTypes: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+
+  const ledger = new Ledger(options.db, options.clock, { ...options.writer, observer: metrics.writerObserver });
+  const authenticator = new Authenticator(options.db, options.clock, options.key_cache_ttl_ms);
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+    const config = req.routeOptions.config;
+    if (!req.routeOptions.url || config.public) return;
+    const key = await authenticator.authenticate(req.headers.authorization);
+    if (!key) {
+      reply.header('www-authenticate', 'Bearer realm="capillary"');
+      throw new ProblemError('unauthorized', 'send Authorization: Bearer <API key>');
+    }
+    req.apiKey = key;
+    if (config.scope && !grants(key.scopes, config.scope)) {
+      throw new ProblemError('insufficient_scope', `this route needs the ${config.scope} scope`);
+    }
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.httpDuration
+      .labels(req.method, req.routeOptions.url ?? 'unmatched', String(reply.statusCode))
+      .observe(reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((error: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    const send = (code: string, detail: string, extras: { field?: string; errors?: FieldError[] } = {}) =>
+      reply
+        .status(ERROR_CATALOG[code]?.status ?? 500)
+        .type('application/problem+json')
+        .send(problemBody(code, detail, { ...extras, instance: req.url, request_id: String(req.id) }));
+
+    if (error instanceof ProblemError) {
+      if (error.extras.retry_after_s) reply.header('retry-after', String(error.extras.retry_after_s));
+      return send(error.code, error.message, { field: error.extras.field, errors: error.extras.errors });
+    }
+    if (error instanceof OverloadedError) {
+      reply.header('retry-after', '1');
+      return send('overloaded', error.message);
+    }
+    if (error instanceof WriterStoppedError) return send('unavailable', error.message);
+    if (error.validation) {
+      const errors = describeAjvErrors(error.validation as ErrorObject[], error.validationContext ?? 'body');
+      return send('invalid_request', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send('body_too_large', error.message);
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send('unsupported_media_type', error.message);
+    if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
+      return send('malformed_json', 'the body is not valid JSON');
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return send('invalid_request', error.message);
+    req.log.error({ err: error }, 'unhandled error');
+    return send('internal_error', 'an internal error occurred; the request id identifies it in the logs');
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply
+      .status(404)
+      .type('application/problem+json')
+      .send(problemBody('not_found', `no route ${req.method} ${req.url.split('?')[0]}`, { request_id: String(req.id) })),
+  );
+
+  // swagger-ui registers its routes without our config; mark them public.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) route.config = { ...(route.config as object), public: true };
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Capillary API',
+        version: '1.0.0',
+        description:
+          'Double-entry core ledger and banking capabilities. Money is integer minor units sent as decimal strings. ' +
+          'Errors are RFC 9457 problem+json with a stable `code`; the full list is at GET /errors.',
+      },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'API key: cap_<prefix>_<secret>' } },
+      },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+
+  const open = { config: { public: true }, schema: { hide: true } };
+  app.get('/health', open, async () => ({ status: 'ok' }));
+  app.get('/ready', open, async (_req, reply) => {
+    try {
+      await options.db.query('SELECT 1');
+      return { status: 'ready', database: options.db.engine };
+    } catch {
+      return reply.status(503).type('application/problem+json').send(problemBody('unavailable', 'the database does not answer'));
+    }
+  });
+  app.get('/errors', open, async () =>
+    Object.entries(ERROR_CATALOG).map(([code, entry]) => ({ code, status: entry.status, title: entry.title })),
+  );
+  app.get('/metrics', { config: { scope: 'metrics:read' }, schema: { hide: true } }, async (_req, reply) => {
+    metrics.queueDepth.set(ledger.writer.queueDepth);
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  registerLedgerRoutes(app, ledger);
+  registerKeyRoutes(app, options.db, options.clock, authenticator);
+
+  app.addHook('onClose', async () => {
+    await ledger.stop();
+  });
+
+  return Object.assign(app, { ledger, authenticator }) as unknown as App;
+}

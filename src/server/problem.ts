@@ -1,0 +1,100 @@
+/**
+ * RFC 9457 problem details with a stable machine `code`. Every code the API can return is
+ * in ERROR_CATALOG (docs/errors.md is checked against it by a test), with its HTTP status.
+ */
+import { TRANSFER_ERROR_CODES } from '../ledger/types.js';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+interface CatalogEntry {
+  status: number;
+  title: string;
+}
+
+const transferStatus = (code: (typeof TRANSFER_ERROR_CODES)[number]): number => {
+  if (code === 'account_not_found' || code === 'pending_transfer_not_found') return 404;
+  if (code === 'exists_with_different_fields') return 409;
+  if (code.endsWith('_required') || code.startsWith('pending_id_') || code === 'flags_are_mutually_exclusive') return 400;
+  if (code === 'timeout_reserved_for_pending_transfer' || code === 'linked_event_chain_open') return 400;
+  return 422;
+};
+
+const humanise = (code: string): string => code.charAt(0).toUpperCase() + code.slice(1).replace(/_/g, ' ');
+
+export const ERROR_CATALOG: Record<string, CatalogEntry> = {
+  // request shape, auth and platform
+  invalid_request: { status: 400, title: 'The request does not match the schema' },
+  malformed_json: { status: 400, title: 'The body is not valid JSON' },
+  invalid_cursor: { status: 400, title: 'The pagination cursor is not one this API issued' },
+  unauthorized: { status: 401, title: 'Missing or invalid API key' },
+  insufficient_scope: { status: 403, title: 'The API key lacks the scope this route needs' },
+  not_found: { status: 404, title: 'No such route' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  body_too_large: { status: 413, title: 'The body exceeds the size limit of this route' },
+  unsupported_media_type: { status: 415, title: 'Send application/json' },
+  overloaded: { status: 503, title: 'The write queue is full; retry after the indicated delay' },
+  unavailable: { status: 503, title: 'The service is starting or stopping' },
+  internal_error: { status: 500, title: 'Internal error' },
+  // accounts
+  account_not_found: { status: 404, title: 'Account not found' },
+  transfer_not_found: { status: 404, title: 'Transfer not found' },
+  api_key_not_found: { status: 404, title: 'API key not found' },
+  unknown_currency: { status: 422, title: 'Unknown ISO 4217 currency code' },
+  account_closed: { status: 409, title: 'The account is closed' },
+  account_frozen: { status: 409, title: 'The account is frozen' },
+  account_not_frozen: { status: 409, title: 'The account is not frozen' },
+  account_balance_not_zero: { status: 409, title: 'An account can be closed only with a zero posted balance' },
+  history_not_enabled: { status: 409, title: 'The account was not created with the history flag' },
+  // transfers (and the shared ones above)
+  ...Object.fromEntries(
+    TRANSFER_ERROR_CODES.filter((c) => !['account_not_found', 'account_closed', 'account_frozen'].includes(c)).map((code) => [
+      code,
+      { status: transferStatus(code), title: humanise(code) },
+    ]),
+  ),
+};
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+export class ProblemError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: string,
+    detail?: string,
+    readonly extras: { errors?: FieldError[]; field?: string; retry_after_s?: number } = {},
+  ) {
+    super(detail ?? ERROR_CATALOG[code]?.title ?? code);
+    this.status = ERROR_CATALOG[code]?.status ?? 500;
+  }
+}
+
+export function statusOf(code: string): number {
+  return ERROR_CATALOG[code]?.status ?? 500;
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  instance?: string;
+  field?: string;
+  errors?: FieldError[];
+  request_id?: string;
+}
+
+export function problemBody(code: string, detail: string, extras: { field?: string; errors?: FieldError[]; instance?: string; request_id?: string } = {}): ProblemBody {
+  const entry = ERROR_CATALOG[code] ?? ERROR_CATALOG.internal_error!;
+  return {
+    type: `/errors#${code}`,
+    title: entry.title,
+    status: entry.status,
+    code,
+    detail,
+    ...extras,
+  };
+}
