@@ -86,6 +86,8 @@ export function validateTransferShape(input: TransferInput): Failure | undefined
   if (input.timeout_seconds !== undefined && input.timeout_seconds !== 0 && !hasFlag(flags, TransferFlags.pending)) {
     return fail('timeout_reserved_for_pending_transfer', 'timeout_seconds');
   }
+  // The HTTP schema already demands a positive amount; in-process callers get the same rule.
+  if (input.amount !== undefined && input.amount <= 0n) return fail('amount_must_be_positive', 'amount');
   if (resolving) {
     if (input.pending_id === undefined) return fail('pending_id_required', 'pending_id');
     if (input.pending_id === input.id) return fail('pending_id_must_be_different', 'pending_id');

@@ -101,6 +101,7 @@ export const TRANSFER_ERROR_CODES = [
   'debit_account_id_required',
   'credit_account_id_required',
   'amount_required',
+  'amount_must_be_positive',
   'code_required',
   'accounts_must_be_different',
   'pending_id_required',

@@ -17,6 +17,8 @@ interface CatalogEntry {
 const transferStatus = (code: (typeof TRANSFER_ERROR_CODES)[number]): number => {
   if (code === 'account_not_found' || code === 'pending_transfer_not_found') return 404;
   if (code === 'exists_with_different_fields') return 409;
+  if (code === 'pending_transfer_already_posted' || code === 'pending_transfer_already_voided' || code === 'pending_transfer_expired') return 409;
+  if (code === 'amount_must_be_positive') return 400;
   if (code.endsWith('_required') || code.startsWith('pending_id_') || code === 'flags_are_mutually_exclusive') return 400;
   if (code === 'timeout_reserved_for_pending_transfer' || code === 'linked_event_chain_open') return 400;
   return 422;
@@ -32,7 +34,6 @@ export const ERROR_CATALOG: Record<string, CatalogEntry> = {
   unauthorized: { status: 401, title: 'Missing or invalid API key' },
   insufficient_scope: { status: 403, title: 'The API key lacks the scope this route needs' },
   not_found: { status: 404, title: 'No such route' },
-  method_not_allowed: { status: 405, title: 'Method not allowed' },
   body_too_large: { status: 413, title: 'The body exceeds the size limit of this route' },
   unsupported_media_type: { status: 415, title: 'Send application/json' },
   overloaded: { status: 503, title: 'The write queue is full; retry after the indicated delay' },

@@ -13,7 +13,10 @@ CREATE TABLE accounts (
   credits_pending  bigint   NOT NULL DEFAULT 0 CHECK (credits_pending >= 0),
   credits_posted   bigint   NOT NULL DEFAULT 0 CHECK (credits_posted >= 0),
   created_at       timestamptz NOT NULL,
-  updated_at       timestamptz NOT NULL
+  updated_at       timestamptz NOT NULL,
+  -- The limit flags, enforced by the database too: a bug in the writer cannot commit past them.
+  CONSTRAINT debits_within_credits CHECK ((flags & 1) = 0 OR debits_pending + debits_posted <= credits_posted),
+  CONSTRAINT credits_within_debits CHECK ((flags & 2) = 0 OR credits_pending + credits_posted <= debits_posted)
 );
 
 -- A transfer row is written once and never updated or deleted (see the trigger below).
@@ -22,7 +25,7 @@ CREATE TABLE transfers (
   id                 uuid PRIMARY KEY,
   debit_account_id   uuid     NOT NULL,
   credit_account_id  uuid     NOT NULL,
-  amount             bigint   NOT NULL CHECK (amount >= 0),
+  amount             bigint   NOT NULL CHECK (amount > 0),
   currency           text     NOT NULL,
   pending_id         uuid,
   code               integer  NOT NULL,
