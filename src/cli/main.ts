@@ -24,6 +24,13 @@ class UsageError extends Error {}
 
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** An id argument, checked before it reaches SQL (where a malformed one is a database error, not a user mistake). */
+function uuidArg(value: string, name: string): string {
+  if (!UUID.test(value)) throw new UsageError(`${name} must be a UUID, got "${value}"`);
+  return value.toLowerCase();
+}
+
 async function withLedger<T>(fn: (ledger: Ledger, db: Db, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const db = await openAndMigrate(config);
@@ -140,7 +147,7 @@ keys
   .description('revoke an API key')
   .action((id: string) =>
     withLedger(async (ledger, db) => {
-      const key = await revokeKey(db, id, ledger.clock.now());
+      const key = await revokeKey(db, uuidArg(id, 'id'), ledger.clock.now());
       if (!key) throw new UsageError(`no API key ${id}`);
       print(key);
     }),
@@ -175,7 +182,7 @@ accounts
   .description('show an account and its balances')
   .action((id: string) =>
     withLedger(async (ledger) => {
-      const account = await ledger.getAccount(id.toLowerCase());
+      const account = await ledger.getAccount(uuidArg(id, 'id'));
       if (!account) throw new UsageError(`account_not_found: ${id}`);
       print(accountJson(account));
     }),
@@ -219,7 +226,7 @@ program
   .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
   .action((accountId: string, opts: { from: string; to?: string; format: 'csv' | 'json' }) =>
     withLedger(async (ledger) => {
-      const account = await ledger.getAccount(accountId.toLowerCase());
+      const account = await ledger.getAccount(uuidArg(accountId, 'account'));
       if (!account) throw new UsageError(`account_not_found: ${accountId}`);
       const from = new Date(opts.from);
       const to = opts.to ? new Date(opts.to) : ledger.clock.now();

@@ -8,7 +8,9 @@ import type { Db, Queryable, SqlParam } from './port.js';
  */
 export async function openPglite(dataDir?: string): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = new PGlite(dataDir, {
+  // One options object: PGlite ignores a second argument when dataDir is undefined (memory mode).
+  const db = new PGlite({
+    dataDir,
     parsers: { [types.INT8]: (v: string) => BigInt(v) },
   });
   await db.waitReady;

@@ -32,6 +32,7 @@ import {
 } from './types.js';
 
 const T0 = new Date('2026-01-01T00:00:00.000Z');
+const TIMEOUT_YEAR = 366 * 24 * 3600;
 const aid = (id: string): AccountId => id as AccountId;
 const tid = (id: string): TransferId => id as TransferId;
 
@@ -170,6 +171,13 @@ const errorExamples: Record<TransferErrorCode, ErrorExample> = {
   amount_required: {
     request: [{ id: tid('t1'), debit_account_id: aid('cash'), credit_account_id: aid('alice'), code: 1, flags: 0 }],
     field: 'amount',
+  },
+  amount_must_be_positive: { request: [xfer('t1', 'cash', 'alice', 0n)], field: 'amount' },
+  flags_unknown: { request: [xfer('t1', 'cash', 'alice', 1n, { flags: 1 << 9 })], field: 'flags' },
+  code_out_of_range: { request: [xfer('t1', 'cash', 'alice', 1n, { code: 0 })], field: 'code' },
+  timeout_out_of_range: {
+    request: [xfer('t1', 'cash', 'alice', 1n, { flags: TransferFlags.pending, timeout_seconds: -5 })],
+    field: 'timeout_seconds',
   },
   code_required: {
     request: [{ id: tid('t1'), debit_account_id: aid('cash'), credit_account_id: aid('alice'), amount: 1n, flags: 0 }],
@@ -347,11 +355,14 @@ describe('regular transfers', () => {
     expect(h.balances('bob')).toEqual(bal(0n, 40n, 0n, 40n));
   });
 
-  it('applies a transfer of zero without moving money', () => {
+  it.each<[string, TransferInput]>([
+    ['a zero transfer', xfer('t1', 'cash', 'alice', 0n)],
+    ['a negative transfer', xfer('t1', 'cash', 'alice', -5n)],
+    ['a negative balancing transfer', xfer('t1', 'cash', 'alice', -5n, { flags: TransferFlags.balancing_debit })],
+  ])('rejects %s before touching balances', (_name, input) => {
     const h = bank();
-    const [t] = h.ok(xfer('t1', 'bob', 'cash', 0n));
-    expect(t!.amount).toBe(0n);
-    expect(h.balances('bob')).toEqual(bal(0n, 0n, 0n, 0n));
+    expect(h.submit(input)).toEqual([failure('amount_must_be_positive', 'amount')]);
+    expect(h.balances('cash')).toEqual(bal(0n, 0n, 0n, 0n));
   });
 });
 
@@ -371,15 +382,19 @@ describe('two-phase transfers', () => {
 
   it('posts the full amount when the post names none, inheriting accounts and code', () => {
     const h = bank();
-    h.ok(hold('p1', 'cash', 'alice', 100n, { code: 9 }));
+    const [p] = h.ok(hold('p1', 'cash', 'alice', 100n, { code: 9, timeout_seconds: 60 }));
     h.advance(5);
     const [t] = h.ok(post('t1', 'p1'));
 
     expect(t).toMatchObject({ debit_account_id: 'cash', credit_account_id: 'alice', amount: 100n, code: 9, pending_id: 'p1', created_at: h.now });
     expect(h.balances('cash')).toEqual(bal(0n, 100n, 0n, 0n));
     expect(h.balances('alice')).toEqual(bal(0n, 0n, 0n, 100n));
-    expect(h.view.pendings.get('p1')).toMatchObject({ state: 'posted', resolved_by: 't1', resolved_at: h.now });
-    expect(h.effects.pending_changes.get('p1')?.state).toBe('posted');
+    // The record keeps the held transfer and its expiry; only the resolution fields change.
+    const resolved = { transfer: p, state: 'posted', expires_at: p!.expires_at, resolved_by: 't1', resolved_at: h.now };
+    expect(h.view.pendings.get('p1')).toEqual(resolved);
+    expect(h.effects.pending_changes.get('p1')).toEqual(resolved);
+    expect(t!.timeout_seconds).toBeNull();
+    expect(t!.expires_at).toBeNull();
   });
 
   it('posts part of the amount and releases the rest', () => {
@@ -392,6 +407,16 @@ describe('two-phase transfers', () => {
     expect(h.balances('alice')).toEqual(bal(0n, 0n, 0n, 30n));
     // A second post must not find the released 70 still on hold.
     expect(h.submit(post('t2', 'p1', { amount: 70n }))).toEqual([failure('pending_transfer_already_posted', 'pending_id')]);
+  });
+
+  it('rejects a zero or negative post or void amount and leaves the hold in place', () => {
+    const h = bank();
+    h.ok(hold('p1', 'cash', 'alice', 100n));
+    expect(h.submit(post('t1', 'p1', { amount: 0n }))).toEqual([failure('amount_must_be_positive', 'amount')]);
+    expect(h.submit(post('t2', 'p1', { amount: -1n }))).toEqual([failure('amount_must_be_positive', 'amount')]);
+    expect(h.submit(voidOf('t3', 'p1', { amount: 0n }))).toEqual([failure('amount_must_be_positive', 'amount')]);
+    expect(h.view.pendings.get('p1')?.state).toBe('pending');
+    expect(h.balances('cash')).toEqual(bal(100n, 0n, 0n, 0n));
   });
 
   it('accepts a post that repeats the pending transfer’s own accounts and code', () => {
@@ -488,7 +513,6 @@ describe('pending expiry', () => {
   });
 });
 
-const TIMEOUT_YEAR = 366 * 24 * 3600;
 
 describe('linked chains', () => {
   it('commits a whole chain when every item succeeds', () => {

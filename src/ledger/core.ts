@@ -7,7 +7,9 @@
 import { fingerprint } from './fingerprint.js';
 import {
   AccountFlags,
+  CODE_MAX,
   MAX_AMOUNT,
+  TIMEOUT_SECONDS_MAX,
   TransferFlags,
   hasFlag,
   type Account,
@@ -57,6 +59,7 @@ const fail = (code: TransferErrorCode, field?: string): Failure => (field ? { ok
 
 const RESOLVING = TransferFlags.post_pending | TransferFlags.void_pending;
 const BALANCING = TransferFlags.balancing_debit | TransferFlags.balancing_credit;
+const ALL_TRANSFER_FLAGS = Object.values(TransferFlags).reduce((all, bit) => all | bit, 0);
 
 /** The fields that define a transfer request; their digest decides replay vs conflict. */
 export function transferFingerprint(input: TransferInput): string {
@@ -79,6 +82,19 @@ export function accountFingerprint(input: AccountInput): string {
 /** Checks that need no state. Returns a failure or undefined. */
 export function validateTransferShape(input: TransferInput): Failure | undefined {
   const flags = input.flags;
+  // The HTTP schema rejects these first; in-process callers (CLI, later domains) get the same rules here,
+  // so a bad value can never reach the batch's SQL and fail everyone else's transfers with it.
+  if (!Number.isInteger(flags) || (flags & ~ALL_TRANSFER_FLAGS) !== 0) return fail('flags_unknown', 'flags');
+  if (input.code !== undefined && !(Number.isInteger(input.code) && input.code >= 1 && input.code <= CODE_MAX)) {
+    return fail('code_out_of_range', 'code');
+  }
+  if (
+    input.timeout_seconds !== undefined &&
+    input.timeout_seconds !== 0 &&
+    !(Number.isInteger(input.timeout_seconds) && input.timeout_seconds >= 1 && input.timeout_seconds <= TIMEOUT_SECONDS_MAX)
+  ) {
+    return fail('timeout_out_of_range', 'timeout_seconds');
+  }
   const resolving = flags & RESOLVING;
   if (resolving === RESOLVING) return fail('flags_are_mutually_exclusive', 'flags');
   if (resolving && hasFlag(flags, TransferFlags.pending)) return fail('flags_are_mutually_exclusive', 'flags');

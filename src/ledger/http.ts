@@ -6,13 +6,13 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ERROR_CATALOG, ProblemError } from '../server/problem.js';
+import { ProblemError } from '../server/problem.js';
+import { answerOneOrMany, describeCode, oneOrManyResponses } from '../server/batch.js';
 import type { Ledger } from './service.js';
 import { statementCsv } from './statement.js';
 import {
   AccountCreate,
   AccountView,
-  ItemError,
   Problem,
   TransferCreate,
   TransferView,
@@ -23,16 +23,15 @@ import {
   toTransferInput,
   transferJson,
 } from './schemas.js';
-import { AccountFlags, TransferFlags, hasFlag, type TransferInput, type TransferResult } from './types.js';
+import { AccountFlags, TransferFlags, hasFlag, type TransferInput } from './types.js';
 
 /** A full batch of 8,189 transfers with modest metadata fits; larger metadata needs smaller batches. */
 export const BATCH_BODY_BYTES_MAX = 8 << 20;
 export const LIST_LIMIT_MAX = 500;
 
-const describe = (code: string, field?: string) => `${ERROR_CATALOG[code]?.title ?? code}${field ? ` (${field})` : ''}`;
 
 /** For each linked_event_failed item, the index of the chain item that actually failed. */
-function chainFailures(inputs: readonly TransferInput[], results: readonly TransferResult[]): Map<number, number> {
+function chainFailures(inputs: readonly TransferInput[], results: readonly { ok: boolean; code?: string }[]): Map<number, number> {
   const out = new Map<number, number>();
   let start = 0;
   for (let i = 0; i < inputs.length; i++) {
@@ -81,31 +80,16 @@ export function registerLedgerRoutes(root: FastifyInstance, ledger: Ledger): voi
         summary: 'Create one account, or up to 8,189 in one call',
         description: 'Repeating an id with the same fields returns the account (200); with other fields, exists_with_different_fields.',
         body: batchOf(AccountCreate),
-        response: {
-          200: Type.Union([AccountView, Type.Object({ results: Type.Array(Type.Union([Type.Object({ ok: Type.Literal(true), index: Type.Integer(), replayed: Type.Boolean(), account: AccountView }), ItemError])) })]),
-          201: AccountView,
-          ...errorResponses,
-        },
+        response: { ...oneOrManyResponses('account', AccountView), ...errorResponses },
       },
     },
-    async (req, reply) => {
-      const single = !Array.isArray(req.body);
-      const bodies = Array.isArray(req.body) ? req.body : [req.body];
-      const inputs = bodies.map((b, i) => toAccountInput(b, single ? 'body' : `body[${i}]`));
-      const results = await ledger.createAccounts(inputs);
-      if (single) {
-        const result = results[0]!;
-        if (!result.ok) throw new ProblemError(result.code, describe(result.code, result.field), { field: result.field });
-        return reply.status(result.replayed ? 200 : 201).send(accountJson(result.account));
-      }
-      return {
-        results: results.map((r, index) =>
-          r.ok
-            ? { ok: true as const, index, replayed: r.replayed, account: accountJson(r.account) }
-            : { ok: false as const, index, code: r.code, field: r.field, detail: describe(r.code, r.field) },
-        ),
-      };
-    },
+    async (req, reply) =>
+      answerOneOrMany(req.body, reply, {
+        name: 'account',
+        toInput: toAccountInput,
+        run: async (inputs) => (await ledger.createAccounts(inputs)).map((r) => (r.ok ? { ok: true, replayed: r.replayed, value: r.account } : r)),
+        toJson: accountJson,
+      }),
   );
 
   app.get(
@@ -136,7 +120,7 @@ export function registerLedgerRoutes(root: FastifyInstance, ledger: Ledger): voi
       },
       async (req) => {
         const result = await ledger.changeStatus(req.params.id.toLowerCase(), change);
-        if (!result.ok) throw new ProblemError(result.code, describe(result.code));
+        if (!result.ok) throw new ProblemError(result.code, describeCode(result.code));
         req.log.info({ account_id: req.params.id, change, key_id: req.apiKey?.id }, 'account status changed');
         return accountJson(result.account);
       },
@@ -284,32 +268,17 @@ export function registerLedgerRoutes(root: FastifyInstance, ledger: Ledger): voi
           'One object: 201 with the transfer (200 when the id was already committed with the same fields), or problem+json. ' +
           'An array: 200 with one result per item, in order; linked_event_failed items carry failed_index.',
         body: batchOf(TransferCreate),
-        response: {
-          200: Type.Union([TransferView, Type.Object({ results: Type.Array(Type.Union([Type.Object({ ok: Type.Literal(true), index: Type.Integer(), replayed: Type.Boolean(), transfer: TransferView }), ItemError])) })]),
-          201: TransferView,
-          ...errorResponses,
-        },
+        response: { ...oneOrManyResponses('transfer', TransferView), ...errorResponses },
       },
     },
-    async (req, reply) => {
-      const single = !Array.isArray(req.body);
-      const bodies = Array.isArray(req.body) ? req.body : [req.body];
-      const inputs = bodies.map((b, i) => toTransferInput(b, single ? 'body' : `body[${i}]`));
-      const results = await ledger.submitTransfers(inputs);
-      if (single) {
-        const result = results[0]!;
-        if (!result.ok) throw new ProblemError(result.code, describe(result.code, result.field), { field: result.field });
-        return reply.status(result.replayed ? 200 : 201).send(transferJson(result.transfer));
-      }
-      const failedIndex = chainFailures(inputs, results);
-      return {
-        results: results.map((r, index) =>
-          r.ok
-            ? { ok: true as const, index, replayed: r.replayed, transfer: transferJson(r.transfer) }
-            : { ok: false as const, index, code: r.code, field: r.field, detail: describe(r.code, r.field), failed_index: failedIndex.get(index) },
-        ),
-      };
-    },
+    async (req, reply) =>
+      answerOneOrMany(req.body, reply, {
+        name: 'transfer',
+        toInput: toTransferInput,
+        run: async (inputs) => (await ledger.submitTransfers(inputs)).map((r) => (r.ok ? { ok: true, replayed: r.replayed, value: r.transfer } : r)),
+        toJson: transferJson,
+        annotate: (inputs, results) => new Map([...chainFailures(inputs, results)].map(([i, failed]) => [i, { failed_index: failed }])),
+      }),
   );
 
   app.get(

@@ -30,7 +30,8 @@ export const AmountString = Type.String({
 });
 const BalanceString = Type.String({ pattern: '^-?[0-9]+$', description: 'Integer minor units as a decimal string' });
 const Code = Type.Integer({ minimum: 1, maximum: 65535, description: 'Chart-of-accounts or transfer-type code' });
-const Metadata = Type.Union([Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 32 }), Type.Null()], {
+// TypeBox drops the key schema of a Record (patternProperties '^(.*)$'), so the key length goes in propertyNames.
+const Metadata = Type.Union([Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 32, propertyNames: { maxLength: 64 } }), Type.Null()], {
   description: `Free JSON object for the client, at most ${METADATA_BYTES_MAX} bytes serialised`,
 });
 const Timestamp = Type.String({ format: 'date-time' });
@@ -117,15 +118,6 @@ export const TransferView = Type.Object({
   metadata: Metadata,
   created_at: Timestamp,
   pending_state: Type.Optional(Type.Union([Type.String({ description: 'pending | posted | voided | expired' }), Type.Null()])),
-});
-
-export const ItemError = Type.Object({
-  ok: Type.Literal(false),
-  index: Type.Integer(),
-  code: Type.String(),
-  field: Type.Optional(Type.String()),
-  detail: Type.String(),
-  failed_index: Type.Optional(Type.Integer({ description: 'for linked_event_failed: the chain item that failed' })),
 });
 
 export const Problem = Type.Object(

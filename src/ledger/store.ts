@@ -358,9 +358,10 @@ export interface InvariantReport {
  * balances equal the sum of its posted transfers (balances are derived state, kept in step).
  */
 export async function checkInvariants(db: Queryable): Promise<InvariantReport> {
-  const totals = await db.query<InvariantReport['currencies'][number]>(
-    `SELECT currency, sum(debits_posted)::int8 AS debits_posted, sum(credits_posted)::int8 AS credits_posted,
-            sum(debits_pending)::int8 AS debits_pending, sum(credits_pending)::int8 AS credits_pending
+  // Each balance fits in int8 but a currency's total over all accounts need not: sum as numeric, read as text.
+  const totals = await db.query<Record<'currency' | 'debits_posted' | 'credits_posted' | 'debits_pending' | 'credits_pending', string>>(
+    `SELECT currency, sum(debits_posted)::text AS debits_posted, sum(credits_posted)::text AS credits_posted,
+            sum(debits_pending)::text AS debits_pending, sum(credits_pending)::text AS credits_pending
      FROM accounts GROUP BY currency ORDER BY currency`,
   );
   const overLimit = await db.query<{ id: string }>(
@@ -379,7 +380,13 @@ export async function checkInvariants(db: Queryable): Promise<InvariantReport> {
      WHERE a.debits_posted <> COALESCE(s.debits, 0) OR a.credits_posted <> COALESCE(s.credits, 0)
      LIMIT 100`,
   );
-  const currencies = totals.rows;
+  const currencies = totals.rows.map((r) => ({
+    currency: r.currency,
+    debits_posted: BigInt(r.debits_posted),
+    credits_posted: BigInt(r.credits_posted),
+    debits_pending: BigInt(r.debits_pending),
+    credits_pending: BigInt(r.credits_pending),
+  }));
   const balanced = currencies.every((c) => c.debits_posted === c.credits_posted && c.debits_pending === c.credits_pending);
   return {
     ok: balanced && overLimit.rows.length === 0 && mismatched.rows.length === 0,

@@ -7,6 +7,7 @@ export const MAX_AMOUNT = 9223372036854775807n; // int8 max: balances and amount
 export const BATCH_SIZE_MAX = 8189;
 export const METADATA_BYTES_MAX = 4096;
 export const TIMEOUT_SECONDS_MAX = 31_536_000; // one year
+export const CODE_MAX = 65535;
 
 export const AccountFlags = {
   debits_must_not_exceed_credits: 1 << 0,
@@ -98,6 +99,9 @@ export const TRANSFER_ERROR_CODES = [
   'linked_event_failed',
   'linked_event_chain_open',
   'flags_are_mutually_exclusive',
+  'flags_unknown',
+  'code_out_of_range',
+  'timeout_out_of_range',
   'debit_account_id_required',
   'credit_account_id_required',
   'amount_required',

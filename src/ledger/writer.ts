@@ -46,6 +46,12 @@ export class WriterStoppedError extends Error {
   }
 }
 
+/**
+ * A pending transfer that a post/void names was committed by another process after this
+ * batch looked up its accounts, so they are not locked: run the batch again (it finds them).
+ */
+class PendingCommittedMeanwhile extends Error {}
+
 const sizeOf = (r: Request): number => (r.kind === 'transfers' ? r.inputs.length : r.ids.length);
 
 export class LedgerWriter {
@@ -144,7 +150,8 @@ export class LedgerWriter {
         // Another process committed a transfer with one of our ids (23505), or the database
         // chose us as a deadlock/serialisation victim: run the whole batch again on fresh state.
         const state = sqlState(err);
-        if (!state || !RETRYABLE_SQLSTATES.has(state) || attempt >= this.attemptsMax) throw err;
+        const retryable = err instanceof PendingCommittedMeanwhile || (state !== undefined && RETRYABLE_SQLSTATES.has(state));
+        if (!retryable || attempt >= this.attemptsMax) throw err;
       }
     }
   }
@@ -170,6 +177,10 @@ export class LedgerWriter {
     const accounts = await lockAccounts(tx, [...accountIds].sort());
     const now = this.clock.now();
     const named = await loadTransfersAndPendings(tx, [...new Set([...transferIds, ...pendingIds])]);
+    for (const id of pendingIds) {
+      const held = named.pendings.get(id)?.transfer;
+      if (held && !(accounts.has(held.debit_account_id) && accounts.has(held.credit_account_id))) throw new PendingCommittedMeanwhile(id);
+    }
     const view: LedgerView = { accounts, ...named };
     const effects = emptyEffects();
     const outcomes = batch.map((request) =>

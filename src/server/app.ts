@@ -65,6 +65,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     ajv: { customOptions: { coerceTypes: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
+  // Only JSON bodies: Fastify's default text/plain parser would turn a mislabelled body into a confusing 400.
+  app.removeContentTypeParser('text/plain');
 
   const ledger = new Ledger(options.db, options.clock, { ...options.writer, observer: metrics.writerObserver });
   const authenticator = new Authenticator(options.db, options.clock, options.key_cache_ttl_ms);

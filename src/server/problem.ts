@@ -18,7 +18,7 @@ const transferStatus = (code: (typeof TRANSFER_ERROR_CODES)[number]): number => 
   if (code === 'account_not_found' || code === 'pending_transfer_not_found') return 404;
   if (code === 'exists_with_different_fields') return 409;
   if (code === 'pending_transfer_already_posted' || code === 'pending_transfer_already_voided' || code === 'pending_transfer_expired') return 409;
-  if (code === 'amount_must_be_positive') return 400;
+  if (['amount_must_be_positive', 'flags_unknown', 'code_out_of_range', 'timeout_out_of_range'].includes(code)) return 400;
   if (code.endsWith('_required') || code.startsWith('pending_id_') || code === 'flags_are_mutually_exclusive') return 400;
   if (code === 'timeout_reserved_for_pending_transfer' || code === 'linked_event_chain_open') return 400;
   return 422;

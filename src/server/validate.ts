@@ -17,7 +17,8 @@ export function describeAjvErrors(errors: ErrorObject[] | null | undefined, root
   return list.map((v) => {
     const missing = (v.params as { missingProperty?: string }).missingProperty;
     const extra = (v.params as { additionalProperty?: string }).additionalProperty;
-    const base = `${root}${v.instancePath.replace(/\//g, '.')}`;
+    // Array items as body[2].amount, the way the handlers name batch items.
+    const base = `${root}${v.instancePath.replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.')}`;
     const field = missing ? `${base}.${missing}` : extra ? `${base}.${extra}` : base;
     return { field, message: extra ? 'unknown field' : (v.message ?? 'invalid') };
   });

@@ -1,0 +1,36 @@
+/**
+ * Benchmark dispatcher: `npm run bench -- <name> [options]`. Each benchmark is a module
+ * under bench/ exporting `main(args, command)`; add it to BENCHMARKS to plug it in.
+ */
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+
+interface Benchmark {
+  main(args: readonly string[], command?: string): Promise<number>;
+}
+
+const BENCHMARKS: Record<string, { describe: string; load: () => Promise<Benchmark> }> = {
+  ledger: { describe: 'batched ledger write path vs naive and raw baselines, in-process and over HTTP', load: () => import('./ledger.js') },
+};
+
+const usage = () =>
+  `usage: npm run bench -- <name> [options]   (npm run bench -- <name> --help for its options)\n\n` +
+  Object.entries(BENCHMARKS).map(([name, b]) => `  ${name.padEnd(10)} ${b.describe}`).join('\n');
+
+export async function run(argv: readonly string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const benchmark = BENCHMARKS[name];
+  if (!benchmark) {
+    console.error(`unknown benchmark "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return (await benchmark.load()).main(args, `npm run bench -- ${argv.join(' ')}`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  process.exitCode = await run(process.argv.slice(2));
+}
