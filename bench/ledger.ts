@@ -4,6 +4,8 @@
  * same run (a naive transaction-per-transfer ledger and a raw bulk-insert ceiling), on
  * PostgreSQL and on embedded PGlite; prints a table and writes docs/benchmarks.md.
  */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -111,6 +113,20 @@ async function runEngine(engine: EngineName, options: LedgerBenchOptions, cleanu
   }
 }
 
+/** Which code was measured: the commit, and whether src/ had uncommitted changes. */
+function sourceState(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const commit = git('rev-parse', '--short', 'HEAD');
+    const changed = git('diff', '--name-only', 'HEAD', '--', 'src').split('\n').filter(Boolean);
+    if (changed.length === 0) return `git ${commit}`;
+    const diffId = createHash('sha1').update(git('diff', 'HEAD', '--', 'src')).digest('hex').slice(0, 10);
+    return `git ${commit} plus uncommitted changes (diff sha1 ${diffId}) to ${changed.map((f) => `\`${f}\``).join(', ')}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
 function machine(): RunReport['machine'] {
   return {
     cpus: os.availableParallelism(),
@@ -162,7 +178,7 @@ export async function main(args: readonly string[], command = `npm run bench:led
     }
     const engines: EngineReport[] = [];
     for (const engine of options.engines) engines.push(await runEngine(engine, options, cleanup));
-    const report: RunReport = { command, started_at: startedAt, wall_s: (performance.now() - started) / 1000, quick: options.quick, machine: machine(), background_load: background, engines };
+    const report: RunReport = { command, started_at: startedAt, wall_s: (performance.now() - started) / 1000, quick: options.quick, machine: machine(), source: sourceState(), background_load: background, engines };
     log(consoleReport(report));
     if (out) {
       mkdirSync(dirname(out), { recursive: true });

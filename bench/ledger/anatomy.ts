@@ -27,8 +27,8 @@ export interface Anatomy {
 export function statementLabel(sql: string): string {
   const text = sql.replace(/\s+/g, ' ').trim();
   if (/FOR UPDATE/i.test(text)) return 'SELECT … FOR UPDATE (lock accounts)';
-  if (/FROM transfers t LEFT JOIN pending_transfers/i.test(text)) return 'SELECT transfers named by the batch';
-  if (/^SELECT debit_account_id, credit_account_id FROM transfers/i.test(text)) return 'SELECT accounts of pending transfers';
+  if (/LEFT JOIN pending_transfers/i.test(text)) return 'SELECT transfers named by the batch';
+  if (/^SELECT (t\.)?debit_account_id, (t\.)?credit_account_id FROM/i.test(text)) return 'SELECT accounts of pending transfers';
   const insert = /^INSERT INTO (\w+)/i.exec(text);
   if (insert) return `INSERT ${insert[1]} (unnest)`;
   const update = /^UPDATE (\w+)/i.exec(text);

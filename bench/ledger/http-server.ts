@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   // The parent gone (crashed or killed) means nobody will ask us to stop: stop on our own.
   process.on('disconnect', () => void stop().finally(() => process.exit(stopAsked ? 0 : 1)));
 
-  const { token } = await createKey(db, 'bench', ['ledger:write'], systemClock.now());
+  const { token } = await createKey(db, 'bench', ['ledger:write', 'metrics:read'], systemClock.now());
   app = await buildApp({ db, clock: systemClock, log_level: 'warn' });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const ledger = app.ledger;

@@ -8,12 +8,12 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { AccountId } from '../../src/ledger/types.js';
 import { startCpuMeter } from '../lib/cpu.js';
-import { latencySummary, seededRandom } from '../lib/stats.js';
+import { fmtInt, fmtMs, latencySummary, seededRandom } from '../lib/stats.js';
 import { uuidv7 } from '../lib/uuid.js';
 import type { EngineContext } from './context.js';
 import { checkTotals, type LedgerTotals } from './ledger-state.js';
 import type { FromServer, ToServer } from './protocol.js';
-import type { ScenarioResult } from './scenario.js';
+import type { ScenarioResult, WriterBatches } from './scenario.js';
 import { newAccountIds, pickPair, randomAmount, TRANSFER_CODE } from './workload.js';
 import { hash } from './write-path.js';
 
@@ -153,6 +153,41 @@ function transferJson(random: () => number, accounts: readonly AccountId[]) {
   return { id: uuidv7(), debit_account_id: debit, credit_account_id: credit, amount: randomAmount(random).toString(), code: TRANSFER_CODE };
 }
 
+interface WriterCounters {
+  batches: number;
+  transfers: number;
+  seconds: number;
+}
+
+/** The server's own writer counters, from its Prometheus metrics (read outside the timed part). */
+async function writerCounters(server: ServerProcess): Promise<WriterCounters> {
+  const response = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${server.token}` } });
+  if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`);
+  const text = await response.text();
+  const value = (name: string): number => {
+    const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    if (!match) throw new Error(`/metrics has no ${name}`);
+    return Number(match[1]);
+  };
+  return {
+    batches: value('capillary_ledger_batch_transfers_count'),
+    transfers: value('capillary_ledger_batch_transfers_sum'),
+    seconds: value('capillary_ledger_batch_duration_seconds_sum'),
+  };
+}
+
+function writerBatches(before: WriterCounters, after: WriterCounters): WriterBatches {
+  const batches = after.batches - before.batches;
+  return {
+    batches,
+    mean_transfers: (after.transfers - before.transfers) / Math.max(1, batches),
+    mean_ms: ((after.seconds - before.seconds) * 1000) / Math.max(1, batches),
+  };
+}
+
+const batchesText = (w: WriterBatches): string =>
+  `writer: ${fmtInt(w.batches)} batches, mean ${fmtInt(w.mean_transfers)} transfers, ${fmtMs(w.mean_ms)} ms each`;
+
 async function totals(server: ServerProcess): Promise<LedgerTotals> {
   return (await server.call({ type: 'totals' }, 'totals')).totals;
 }
@@ -167,9 +202,11 @@ export async function runHttpBatch(ctx: EngineContext, server: ServerProcess): P
   const c = sizes.http_batch_connections;
   const warm = await cannon(server, c, c * 2, body, 200, sizes.http_time_max_ms);
   const requests = Math.ceil(sizes.http_batch / sizes.http_batch_size);
+  const countersBefore = await writerCounters(server);
   const cpu = startCpuMeter({ server_pid: server.pid, postgres_database: ctx.pg_database });
   const run = await cannon(server, c, requests, body, 200, sizes.http_time_max_ms);
   const cpuShares = cpu();
+  const writer = writerBatches(countersBefore, await writerCounters(server));
   const transfers = run.responses * sizes.http_batch_size;
   checkTotals(label, await totals(server), { transfers: (warm.responses + run.responses) * sizes.http_batch_size });
   return {
@@ -180,7 +217,9 @@ export async function runHttpBatch(ctx: EngineContext, server: ServerProcess): P
     seconds: run.seconds,
     transfers_per_s: transfers / run.seconds,
     latency: { ...latencySummary(run.latencies_ms), per: `request of ${sizes.http_batch_size}` },
-    detail: `${c} connections, ${requests} requests; server in a child process`,
+    detail: `${c} connections, ${requests} requests; ${batchesText(writer)}`,
+    connections: c,
+    writer,
     cpu: cpuShares,
   };
 }
@@ -194,9 +233,11 @@ export async function runHttpSingle(ctx: EngineContext, server: ServerProcess): 
   await server.call({ type: 'reset', accounts }, 'reset-done');
   const body = () => JSON.stringify(transferJson(random, accounts));
   const warm = await cannon(server, c, Math.max(c * 4, Math.round(sizes.http_single_requests / 10)), body, 201, sizes.http_time_max_ms);
+  const countersBefore = await writerCounters(server);
   const cpu = startCpuMeter({ server_pid: server.pid, postgres_database: ctx.pg_database });
   const run = await cannon(server, c, sizes.http_single_requests, body, 201, sizes.http_time_max_ms);
   const cpuShares = cpu();
+  const writer = writerBatches(countersBefore, await writerCounters(server));
   checkTotals(label, await totals(server), { transfers: warm.responses + run.responses });
   return {
     key: 'http_single',
@@ -206,7 +247,9 @@ export async function runHttpSingle(ctx: EngineContext, server: ServerProcess): 
     seconds: run.seconds,
     transfers_per_s: run.responses / run.seconds,
     latency: { ...latencySummary(run.latencies_ms), per: 'transfer' },
-    detail: `${c} connections, one transfer per request; server in a child process`,
+    detail: `${c} connections, one transfer per request; ${batchesText(writer)}`,
+    connections: c,
+    writer,
     cpu: cpuShares,
   };
 }

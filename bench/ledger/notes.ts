@@ -7,11 +7,13 @@ export const NOTES = `
 How each scenario runs (bench/ledger/*.ts):
 
 - **Write path** (in-process): transfers go through \`Ledger.submitTransfers\` → \`LedgerWriter\`
-  exactly as the HTTP routes use it. Requests of ${REQUEST_TRANSFERS} transfers, ${IN_FLIGHT_REQUESTS} in flight
-  (${BATCH_SIZE_MAX / REQUEST_TRANSFERS} requests fill one batch of exactly ${BATCH_SIZE_MAX.toLocaleString('en-US')}; three batches' worth waits, so the
-  writer never runs short). 10,000 accounts created through \`Ledger.createAccounts\`, no limit
-  flags, amounts 1–${AMOUNT_MAX_MINOR.toLocaleString('en-US')} minor units, UUIDv7 ids, traffic from a seeded random source.
-  The latency column is per request (submit → resolve).
+  exactly as the HTTP routes use it, with the writer's default options (as \`buildApp\` uses
+  them). 10,000 accounts created through \`Ledger.createAccounts\`, no limit flags, amounts
+  1–${AMOUNT_MAX_MINOR.toLocaleString('en-US')} minor units, UUIDv7 ids, traffic from a seeded random source. Requests of
+  ${REQUEST_TRANSFERS} transfers, ${IN_FLIGHT_REQUESTS} in flight: ${BATCH_SIZE_MAX / REQUEST_TRANSFERS} requests fill one batch of exactly ${BATCH_SIZE_MAX.toLocaleString('en-US')}, and while one
+  batch commits the next waits full, so every batch but the last is full. The latency
+  column is per request (submit → resolve) and is mostly the wait for the batch ahead: it
+  measures the queue, not the ledger.
 - **50% hot account**: ${HOT_SHARE * 100}% of transfers have one fixed account on one side (debit or credit
   at random); the rest move between two other accounts.
 - **pending→post**: half the transfers are \`pending\` reservations and half are \`post_pending\`
@@ -44,9 +46,11 @@ How each scenario runs (bench/ledger/*.ts):
   posted total equals the sum of the amounts sent (in-process scenarios), and the
   \`transfers\` table holds exactly the rows sent (warm-up included); every in-process
   result must be \`ok\` and not a replay, every HTTP response 200/201.
-- CPU is the share of one core used during the measurement by the benchmark process
-  (client side and, in-process, the writer), the HTTP server process, and all postgres
-  processes, read from /proc. With 2 cores, 200% is everything the machine has.
+- CPU is the share of one core used during the measurement, read from /proc: "bench" is
+  the benchmark process (autocannon for HTTP; for in-process scenarios also the writer, and
+  on PGlite the database itself), "server" the HTTP server process, "pg" the PostgreSQL
+  backends of the bench database plus the server's shared background processes, "others"
+  everything else on the machine (other people's work: noise). 2 cores make 200%.
 - "Where a batch spends its time" wraps the \`Db\` given to the \`Ledger\` and times each
   statement of the batch transaction; "JavaScript" is the rest of the transaction body (the
   pure core applying the batch, the writer's bookkeeping). A statement's time includes

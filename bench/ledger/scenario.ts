@@ -28,6 +28,16 @@ export interface ScenarioResult {
   detail: string;
   cpu?: CpuShares;
   anatomy?: Anatomy;
+  /** HTTP scenarios: connections kept busy by autocannon. */
+  connections?: number;
+  /** The writer's batches during the measurement (HTTP scenarios, from the server's metrics). */
+  writer?: WriterBatches;
+}
+
+export interface WriterBatches {
+  batches: number;
+  mean_transfers: number;
+  mean_ms: number;
 }
 
 export interface Sizes {
@@ -48,8 +58,11 @@ export interface Sizes {
 export const NAIVE_CLIENTS = 16;
 /** In-process requests: 19 of 431 fill one batch of exactly 8,189 (BATCH_SIZE_MAX). */
 export const REQUEST_TRANSFERS = 431;
-/** Three batches in flight: one committing while the next two wait full in the queue. */
-export const IN_FLIGHT_REQUESTS = 57;
+/**
+ * Two batches' worth in flight: while one commits, the next waits full in the queue, and the
+ * writer takes it the moment the first commits (before its clients can submit again).
+ */
+export const IN_FLIGHT_REQUESTS = 38;
 
 export function sizesFor(engine: EngineName, quick: boolean, transfers: number | undefined): Sizes {
   if (quick) {

@@ -70,13 +70,14 @@ export async function runWritePath(ctx: EngineContext, spec: WritePathSpec): Pro
   const random = seededRandom(ctx.seed ^ hash(spec.key));
   await emptyLedger(db);
   const recorder = new AnatomyRecorder();
-  const fill = { batches: 0, transfers: 0, retried: 0 };
+  const fill = { batches: 0, full: 0, transfers: 0, retried: 0 };
   const ledger = new Ledger(recorder.wrap(db), systemClock, {
     observer: {
       batchCommitted(stats) {
         if (!recorder.recording) return;
         fill.batches++;
         fill.transfers += stats.transfers;
+        if (stats.transfers === BATCH_SIZE_MAX) fill.full++;
         if (stats.attempts > 1) fill.retried++;
       },
     },
@@ -128,7 +129,7 @@ export async function runWritePath(ctx: EngineContext, spec: WritePathSpec): Pro
       transfers_per_s: measured.inputs.length / seconds,
       latency: { ...latencySummary(driven.latencies_ms), per: `request of ${REQUEST_TRANSFERS}` },
       detail:
-        `${fill.batches} batch${fill.batches === 1 ? '' : 'es'}, mean ${fmtInt(meanFill)} transfers` +
+        `${fill.batches} batch${fill.batches === 1 ? '' : 'es'} (${fill.full} full), mean ${fmtInt(meanFill)} transfers` +
         (fill.retried > 0 ? `, ${fill.retried} retried` : '') +
         `; ${IN_FLIGHT_REQUESTS} requests of ${REQUEST_TRANSFERS} in flight`,
       cpu: cpuShares,

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { createHash } from 'node:crypto';
 import type { Db, Queryable, SqlParam } from './port.js';
 
 const INT8_OID = 20;
@@ -23,10 +24,29 @@ function toPgParam(value: SqlParam): unknown {
   return value;
 }
 
+/**
+ * Statements with parameters run as named prepared statements: each connection parses and
+ * plans a statement once instead of on every call, which is most of the cost of the
+ * write path's statements on small batches. Names come from the text, so the set is
+ * bounded by the SQL in the codebase (statements are never built from user input).
+ */
+const statementNames = new Map<string, string>();
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `cap_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
 function wrap(client: pg.Pool | pg.PoolClient): Queryable {
   return {
     async query<Row>(sql: string, params: readonly SqlParam[] = []) {
-      const result = await client.query(sql, params.map(toPgParam));
+      const result =
+        params.length === 0
+          ? await client.query(sql)
+          : await client.query({ name: statementName(sql), text: sql, values: params.map(toPgParam) });
       return { rows: result.rows as Row[] };
     },
     async exec(sql: string) {

@@ -21,6 +21,7 @@ import {
   TRANSFER_ERROR_CODES,
   TransferFlags,
   type Account,
+  type AccountState,
   type AccountId,
   type AccountStatus,
   type Balances,
@@ -76,7 +77,7 @@ class Harness {
     this.now = new Date(this.now.getTime() + seconds * 1000);
   }
 
-  account(id: string): Account {
+  account(id: string): AccountState {
     const account = this.view.accounts.get(id);
     if (!account) throw new Error(`no account ${id} in the view`);
     return account;

@@ -4,7 +4,7 @@
  * The writer persists exactly what this returns; the property tests compare it with a
  * simple reference model.
  */
-import { fingerprint } from './fingerprint.js';
+import { canonicalJson, digest, fingerprint } from './fingerprint.js';
 import {
   AccountFlags,
   CODE_MAX,
@@ -15,6 +15,7 @@ import {
   type Account,
   type AccountId,
   type AccountInput,
+  type AccountState,
   type AccountResult,
   type Balances,
   type PendingRecord,
@@ -28,7 +29,7 @@ import { isKnownCurrency } from './currencies.js';
 
 /** What the writer loaded under lock; mutated in place as the batch applies. */
 export interface LedgerView {
-  accounts: Map<string, Account>;
+  accounts: Map<string, AccountState>;
   /** Transfers whose ids the batch names (as `id` or `pending_id`), plus those created so far. */
   transfers: Map<string, Transfer>;
   /** Pending transfers the batch references, with their state, plus those created so far. */
@@ -61,18 +62,17 @@ const RESOLVING = TransferFlags.post_pending | TransferFlags.void_pending;
 const BALANCING = TransferFlags.balancing_debit | TransferFlags.balancing_credit;
 const ALL_TRANSFER_FLAGS = Object.values(TransferFlags).reduce((all, bit) => all | bit, 0);
 
-/** The fields that define a transfer request; their digest decides replay vs conflict. */
+/**
+ * The fields that define a transfer request; their digest decides replay vs conflict.
+ * Built as one delimited string (ids are UUIDs, the rest numbers) rather than canonical
+ * JSON: this runs for every transfer on the hot path.
+ */
 export function transferFingerprint(input: TransferInput): string {
-  return fingerprint({
-    debit_account_id: input.debit_account_id ?? null,
-    credit_account_id: input.credit_account_id ?? null,
-    amount: input.amount ?? null,
-    pending_id: input.pending_id ?? null,
-    code: input.code ?? null,
-    flags: input.flags,
-    timeout_seconds: input.timeout_seconds ?? null,
-    metadata: input.metadata ?? null,
-  });
+  const metadata = input.metadata ? canonicalJson(input.metadata) : '';
+  return digest(
+    `${input.debit_account_id ?? ''}|${input.credit_account_id ?? ''}|${input.amount ?? ''}|${input.pending_id ?? ''}|` +
+      `${input.code ?? ''}|${input.flags}|${input.timeout_seconds ?? ''}|${metadata}`,
+  );
 }
 
 export function accountFingerprint(input: AccountInput): string {
@@ -131,7 +131,7 @@ class ChainUndo {
     this.historyLength = effects.history.length;
   }
 
-  saveAccount(account: Account): void {
+  saveAccount(account: AccountState): void {
     if (!this.accounts.has(account.id)) this.accounts.set(account.id, balancesOf(account));
   }
 
@@ -224,7 +224,7 @@ function applyOne(view: LedgerView, input: TransferInput, now: Date, effects: Ba
     : applyNew(view, input, print, now, effects, undo);
 }
 
-function usableForNewMoney(account: Account, field: string): Failure | undefined {
+function usableForNewMoney(account: AccountState, field: string): Failure | undefined {
   if (account.status === 'closed') return fail('account_closed', field);
   if (account.status === 'frozen') return fail('account_frozen', field);
   return undefined;
@@ -374,7 +374,7 @@ function applyResolution(view: LedgerView, input: TransferInput, print: string, 
   return { ok: true, transfer, replayed: false };
 }
 
-function record(view: LedgerView, effects: BatchEffects, transfer: Transfer, accounts: Account[], now: Date): void {
+function record(view: LedgerView, effects: BatchEffects, transfer: Transfer, accounts: AccountState[], now: Date): void {
   view.transfers.set(transfer.id, transfer);
   effects.created.push(transfer);
   for (const account of accounts) {

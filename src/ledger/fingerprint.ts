@@ -17,5 +17,9 @@ export function canonicalJson(value: unknown): string {
 
 /** A short stable digest of what a client sent, used to tell a replay from a conflicting reuse of an id. */
 export function fingerprint(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('base64url');
+  return digest(canonicalJson(value));
+}
+
+export function digest(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
 }

@@ -101,8 +101,8 @@ export class Ledger {
    */
   async changeStatus(id: string, change: StatusChange): Promise<StatusChangeResult> {
     return this.db.transaction(async (tx) => {
-      const account = (await store.lockAccounts(tx, [id])).get(id);
-      if (!account) return { ok: false, code: 'account_not_found' };
+      if (!(await store.lockAccounts(tx, [id])).has(id)) return { ok: false, code: 'account_not_found' };
+      const account = (await store.getAccount(tx, id))!;
       if (account.status === 'closed') return { ok: false, code: 'account_closed' };
       let next: AccountStatus;
       if (change === 'freeze') next = 'frozen';

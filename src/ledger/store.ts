@@ -8,6 +8,7 @@ import type { BatchEffects, LedgerView } from './core.js';
 import type {
   Account,
   AccountId,
+  AccountState,
   Balances,
   PendingRecord,
   PendingState,
@@ -19,6 +20,17 @@ type Row = Record<string, unknown>;
 
 const ACCOUNT_COLUMNS =
   'id, currency, code, flags, metadata, status, debits_pending, debits_posted, credits_pending, credits_posted, created_at, updated_at';
+const LOCK_COLUMNS = ['id', 'currency', 'code', 'flags', 'status', 'debits_pending', 'debits_posted', 'credits_pending', 'credits_posted'];
+
+/**
+ * Lookups by a list of ids. For a few ids, joining `unnest($1)` makes the planner probe the
+ * primary key per id, where `id = ANY($1)` often chose a sequential scan (measured on
+ * PostgreSQL: a 64-transfer batch went from 15 ms to 8.5 ms). For thousands of ids the
+ * join was the slower one (measured on PGlite: 58–73 ms against 33–35 ms for 8,189 ids),
+ * so large lists keep `= ANY`. Two texts, two prepared statements, two plans.
+ */
+const FEW_IDS_MAX = 512;
+const byIds = (ids: readonly string[], sql: { few: string; many: string }): string => (ids.length <= FEW_IDS_MAX ? sql.few : sql.many);
 const TRANSFER_COLUMNS =
   'seq, id, debit_account_id, credit_account_id, amount, currency, pending_id, code, flags, timeout_seconds, expires_at, metadata, fingerprint, created_at';
 
@@ -95,14 +107,32 @@ export async function getAccount(db: Queryable, id: string): Promise<Account | u
   return (await getAccounts(db, [id])).get(id);
 }
 
-/** Locks the rows in id order (the order every writer uses, so writers never deadlock). */
-export async function lockAccounts(db: Queryable, ids: readonly string[]): Promise<Map<string, Account>> {
+/**
+ * Locks the rows in id order (the order every writer uses, so writers never deadlock) and
+ * returns what the core needs of them. Only those columns: the lock is on the write path,
+ * and reading metadata and timestamps too made it markedly slower.
+ */
+export async function lockAccounts(db: Queryable, ids: readonly string[]): Promise<Map<string, AccountState>> {
   if (ids.length === 0) return new Map();
-  const { rows } = await db.query(
-    `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
-    [ids],
-  );
-  return new Map(rows.map((r) => [r.id as string, accountFromRow(r)]));
+  const { rows } = await db.query(byIds(ids, {
+    few: `SELECT ${LOCK_COLUMNS.map((c) => `a.${c}`).join(', ')} FROM unnest($1::uuid[]) AS q(id) JOIN accounts a ON a.id = q.id ORDER BY a.id FOR UPDATE OF a`,
+    many: `SELECT ${LOCK_COLUMNS.join(', ')} FROM accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+  }), [ids]);
+  return new Map(rows.map((r) => [r.id as string, lockedFromRow(r)]));
+}
+
+function lockedFromRow(row: Row): AccountState {
+  return {
+    id: row.id as AccountId,
+    currency: row.currency as string,
+    code: row.code as number,
+    flags: row.flags as number,
+    status: row.status as AccountState['status'],
+    debits_pending: row.debits_pending as bigint,
+    debits_posted: row.debits_posted as bigint,
+    credits_pending: row.credits_pending as bigint,
+    credits_posted: row.credits_posted as bigint,
+  };
 }
 
 export async function setAccountStatus(db: Queryable, id: string, status: Account['status'], now: Date): Promise<void> {
@@ -115,7 +145,10 @@ export async function setAccountStatus(db: Queryable, id: string, status: Accoun
 export async function accountsOfTransfers(db: Queryable, ids: readonly string[]): Promise<string[]> {
   if (ids.length === 0) return [];
   const { rows } = await db.query<{ debit_account_id: string; credit_account_id: string }>(
-    'SELECT debit_account_id, credit_account_id FROM transfers WHERE id = ANY($1::uuid[])',
+    byIds(ids, {
+      few: 'SELECT t.debit_account_id, t.credit_account_id FROM unnest($1::uuid[]) AS q(id) JOIN transfers t ON t.id = q.id',
+      many: 'SELECT debit_account_id, credit_account_id FROM transfers WHERE id = ANY($1::uuid[])',
+    }),
     [ids],
   );
   return rows.flatMap((r) => [r.debit_account_id, r.credit_account_id]);
@@ -132,12 +165,14 @@ export async function loadTransfersAndPendings(
   const transfers = new Map<string, Transfer>();
   const pendings = new Map<string, PendingRecord>();
   if (ids.length === 0) return { transfers, pendings };
-  const { rows } = await db.query(
-    `SELECT t.seq, t.id, t.debit_account_id, t.credit_account_id, t.amount, t.currency, t.pending_id, t.code, t.flags,
+  const columns = `t.seq, t.id, t.debit_account_id, t.credit_account_id, t.amount, t.currency, t.pending_id, t.code, t.flags,
             t.timeout_seconds, t.expires_at, t.metadata, t.fingerprint, t.created_at,
-            p.state AS pending_state, p.resolved_by, p.resolved_at
-     FROM transfers t LEFT JOIN pending_transfers p ON p.id = t.id
-     WHERE t.id = ANY($1::uuid[])`,
+            p.state AS pending_state, p.resolved_by, p.resolved_at`;
+  const { rows } = await db.query(
+    byIds(ids, {
+      few: `SELECT ${columns} FROM unnest($1::uuid[]) AS q(id) JOIN transfers t ON t.id = q.id LEFT JOIN pending_transfers p ON p.id = t.id`,
+      many: `SELECT ${columns} FROM transfers t LEFT JOIN pending_transfers p ON p.id = t.id WHERE t.id = ANY($1::uuid[])`,
+    }),
     [ids],
   );
   for (const row of rows) {
@@ -157,7 +192,7 @@ export async function loadTransfersAndPendings(
 }
 
 /** Writes everything a batch produced: a few bulk statements whatever the batch size. */
-export async function persistBatch(db: Queryable, effects: BatchEffects, accounts: Map<string, Account>, now: Date): Promise<void> {
+export async function persistBatch(db: Queryable, effects: BatchEffects, accounts: Map<string, AccountState>, now: Date): Promise<void> {
   const created = effects.created;
   if (created.length > 0) {
     await db.query(

@@ -36,13 +36,17 @@ export interface Balances {
   credits_posted: bigint;
 }
 
-export interface Account extends Balances {
+/** What the write path needs of an account: the core reads only these. */
+export interface AccountState extends Balances {
   id: AccountId;
   currency: string;
   code: number;
   flags: number;
-  metadata: Record<string, unknown> | null;
   status: AccountStatus;
+}
+
+export interface Account extends AccountState {
+  metadata: Record<string, unknown> | null;
   created_at: Date;
   updated_at: Date;
 }

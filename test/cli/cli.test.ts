@@ -68,7 +68,6 @@ describe('capillary CLI (PGlite file mode)', { timeout: 180_000 }, () => {
     const revoked = json(await cli('keys', 'revoke', tempKey.id));
     expect(revoked).toMatchObject({ id: tempKey.id, name: 'temp' });
     expect(revoked.revoked_at).toBeTruthy();
-    usageError(await cli('keys', 'revoke', uuid7()), /no API key/);
     usageError(await cli('keys', 'revoke', 'not-a-uuid'), /must be a UUID/);
   });
 
@@ -84,7 +83,6 @@ describe('capillary CLI (PGlite file mode)', { timeout: 180_000 }, () => {
     const again = json(await cli('transfer', '--id', deposit, '--debit', bank, '--credit', alice, '--amount', '10050', '--code', '1', '--metadata', '{"memo":"cash"}'));
     expect(again).toMatchObject({ replayed: true, transfer: { id: deposit, created_at: first.transfer.created_at } });
     usageError(await cli('transfer', '--debit', alice, '--credit', bank, '--amount', '10051', '--code', '2'), /^capillary: exceeds_credits \(amount\)\n$/);
-    usageError(await cli('transfer', '--debit', alice, '--credit', bank, '--amount', '1.5', '--code', '2'), /--amount: must match pattern/);
     const spent = json(await cli('transfer', '--debit', alice, '--credit', bank, '--amount', '2550', '--code', '2'));
     expect(spent.transfer.amount).toBe('2550');
     const shown = json(await cli('accounts', 'show', alice));

@@ -8,7 +8,9 @@ import { ManualClock, systemClock, type Clock } from '../../src/server/clock.js'
 import { createKey } from '../../src/auth/store.js';
 import type { Scope } from '../../src/auth/core.js';
 import type { Queryable } from '../../src/db/port.js';
-import { openTestDb, type TestDb } from './db.js';
+import { openDb } from '../../src/db/open.js';
+import { migrate } from '../../src/db/migrate.js';
+import { createPgDatabase, openTestDb, type TestDb } from './db.js';
 import { Client } from './http.js';
 import type { WriterOptions } from '../../src/ledger/writer.js';
 
@@ -55,6 +57,7 @@ export async function startTestApp<C extends Clock = Clock>(options: { clock?: C
   const testDb = await openTestDb();
   let app: App | undefined;
   try {
+    // CAPILLARY_TEST_LOG_LEVEL=error shows the app's logs (e.g. the stack of a 500) while debugging a test.
     app = await buildApp({ db: testDb.db, clock, log_level: process.env.CAPILLARY_TEST_LOG_LEVEL || 'silent', writer: options.writer });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
@@ -95,9 +98,6 @@ export interface PreparedData {
 }
 
 export async function prepareServerData(engine: 'pglite' | 'postgres', data_dir: string): Promise<PreparedData> {
-  const { openDb } = await import('../../src/db/open.js');
-  const { migrate } = await import('../../src/db/migrate.js');
-  const { createPgDatabase } = await import('./db.js');
   if (engine === 'pglite') {
     const db = await openDb({ data_dir });
     try {

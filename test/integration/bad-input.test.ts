@@ -10,7 +10,7 @@ import { buildApp } from '../../src/server/app.js';
 import { systemClock } from '../../src/server/clock.js';
 import type { Db } from '../../src/db/port.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { Client, expectProblem, uuid7, type Res } from '../helpers/http.js';
+import { Client, expectProblem, uuid7 } from '../helpers/http.js';
 import { LIMITED, account, allTransfersOf, balances, createAccounts, expectInvariantsOk, mustTransfer, transfer, type BalanceView, type TransferBody } from '../helpers/ledger.js';
 
 let t: TestApp;
@@ -327,4 +327,3 @@ describe('nothing was written', () => {
   });
 });
 
-export type { Res };

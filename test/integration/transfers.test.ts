@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, ManualClock, type TestApp } from '../helpers/app.js';
-import { Client, expectProblem, ids, uuid7, type Res } from '../helpers/http.js';
+import { Client, expectProblem, uuid7, type Res } from '../helpers/http.js';
 import {
   LIMITED,
   account,

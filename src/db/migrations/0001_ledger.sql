@@ -21,7 +21,7 @@ CREATE TABLE accounts (
 
 -- A transfer row is written once and never updated or deleted (see the trigger below).
 CREATE TABLE transfers (
-  seq                bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+  seq                bigint GENERATED ALWAYS AS IDENTITY, -- insertion order, for pagination (indexed per account below)
   id                 uuid PRIMARY KEY,
   debit_account_id   uuid     NOT NULL,
   credit_account_id  uuid     NOT NULL,
