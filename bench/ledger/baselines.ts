@@ -10,7 +10,8 @@ import type { Db, Queryable } from '../../src/db/port.js';
 import { transferFingerprint } from '../../src/ledger/core.js';
 import { Ledger } from '../../src/ledger/service.js';
 import { systemClock } from '../../src/server/clock.js';
-import { BATCH_SIZE_MAX, type TransferInput } from '../../src/ledger/types.js';
+import { BATCH_SIZE_MAX, type Transfer, type TransferInput } from '../../src/ledger/types.js';
+import { insertTransfers } from '../../src/ledger/store.js';
 import { startCpuMeter } from '../lib/cpu.js';
 import { latencySummary, seededRandom } from '../lib/stats.js';
 import type { EngineContext } from './context.js';
@@ -113,39 +114,27 @@ export async function runNaive(ctx: EngineContext, traffic: Traffic): Promise<Sc
 
 // ---------------------------------------------------------------- (b) raw ceiling
 
-/** The write path's transfers insert (store.persistBatch), verbatim: same columns, same unnest. */
-const INSERT_TRANSFERS = `INSERT INTO transfers (id, debit_account_id, credit_account_id, amount, currency, pending_id, code, flags,
-                              timeout_seconds, expires_at, metadata, fingerprint, created_at)
-       SELECT u.id, u.debit, u.credit, u.amount, u.currency, u.pending_id, u.code, u.flags,
-              u.timeout_seconds, u.expires_at, u.metadata::jsonb, u.fingerprint, $13
-       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int8[], $5::text[], $6::uuid[], $7::int4[], $8::int4[],
-                   $9::int4[], $10::timestamptz[], $11::text[], $12::text[])
-         WITH ORDINALITY AS u(id, debit, credit, amount, currency, pending_id, code, flags, timeout_seconds, expires_at,
-                              metadata, fingerprint, ord)
-       ORDER BY u.ord`;
-
-interface RawRow {
-  input: TransferInput;
-  fingerprint: string;
+/** A transfer row as the write path would write it for `input` (no ledger logic applied). */
+function rawTransfer(input: TransferInput, now: Date): Transfer {
+  return {
+    id: input.id,
+    debit_account_id: input.debit_account_id!,
+    credit_account_id: input.credit_account_id!,
+    amount: input.amount!,
+    currency: CURRENCY,
+    pending_id: null,
+    code: input.code!,
+    flags: input.flags,
+    timeout_seconds: null,
+    expires_at: null,
+    metadata: null,
+    fingerprint: transferFingerprint(input),
+    created_at: now,
+  };
 }
 
-async function insertRows(db: Db, rows: readonly RawRow[]): Promise<void> {
-  await db.query(INSERT_TRANSFERS, [
-    rows.map((r) => r.input.id),
-    rows.map((r) => r.input.debit_account_id!),
-    rows.map((r) => r.input.credit_account_id!),
-    rows.map((r) => r.input.amount!),
-    rows.map(() => CURRENCY),
-    rows.map(() => null),
-    rows.map((r) => r.input.code!),
-    rows.map((r) => r.input.flags),
-    rows.map(() => null),
-    rows.map(() => null),
-    rows.map(() => null),
-    rows.map((r) => r.fingerprint),
-    new Date().toISOString(),
-  ]);
-}
+/** The write path's own transfers insert (store.insertTransfers): same statement, same parameters. */
+const insertRows = (db: Db, rows: readonly Transfer[]) => insertTransfers(db, rows, new Date());
 
 export async function runRaw(ctx: EngineContext): Promise<ScenarioResult> {
   const label = 'baseline (b) raw ceiling · bulk unnest insert';
@@ -153,7 +142,8 @@ export async function runRaw(ctx: EngineContext): Promise<ScenarioResult> {
   await emptyLedger(ctx.db);
   await settle(ctx.db);
   const accounts = newAccountIds(ctx.sizes.accounts);
-  const toRows = (inputs: TransferInput[]) => inputs.map((input) => ({ input, fingerprint: transferFingerprint(input) }));
+  const now = new Date();
+  const toRows = (inputs: TransferInput[]) => inputs.map((input) => rawTransfer(input, now));
   const warmup = chunk(toRows(transferStream(Math.min(ctx.sizes.raw, 2 * BATCH_SIZE_MAX), accounts, 'uniform', false, random).inputs), BATCH_SIZE_MAX);
   const measured = toRows(transferStream(ctx.sizes.raw, accounts, 'uniform', false, random).inputs);
   const statements = chunk(measured, BATCH_SIZE_MAX);

@@ -2,51 +2,21 @@
  * The databases the benchmark runs on: a fresh PostgreSQL database per run (dropped at the
  * end, even on failure), or embedded PGlite in memory.
  */
-import pg from 'pg';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { openPostgres } from '../../src/db/postgres.js';
 import { openPglite } from '../../src/db/pglite.js';
 import { migrate } from '../../src/db/migrate.js';
 import type { Db } from '../../src/db/port.js';
+import { createScratchDatabase, type ScratchDatabase } from '../../src/db/scratch.js';
 
 /** The server the benchmark measures: trust auth, user postgres. Overridable for other machines. */
 export const PG_ADMIN_URL = process.env.CAPILLARY_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-export interface PgBenchDatabase {
-  name: string;
-  url: string;
-  drop(): Promise<void>;
-}
-
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, application_name: 'capillary-bench-admin' });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+export type PgBenchDatabase = ScratchDatabase;
 
 /** Creates capillary_bench_<random> and returns how to reach and drop it. */
-export async function createPgDatabase(): Promise<PgBenchDatabase> {
-  const name = `capillary_bench_${randomBytes(5).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name}`));
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  let dropped: Promise<void> | undefined;
-  return {
-    name,
-    url: url.toString(),
-    drop: () =>
-      (dropped ??= admin(async (c) => {
-        // FORCE ends any connection still open (a crashed child, a pool that did not close).
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      })),
-  };
-}
+export const createPgDatabase = (): Promise<PgBenchDatabase> => createScratchDatabase(PG_ADMIN_URL, 'capillary_bench');
 
 export async function openEngine(engine: 'pglite' | 'postgres', url: string | undefined, pool_size_max = 20): Promise<Db> {
   const db = engine === 'postgres' ? openPostgres({ connectionString: url!, pool_size_max }) : await openPglite(undefined);

@@ -2,7 +2,6 @@
  * A fresh database per test file: PGlite in memory, or a new PostgreSQL database
  * `capillary_t_<hex>` on the local server, dropped at teardown.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,41 +9,13 @@ import pg from 'pg';
 import { openDb } from '../../src/db/open.js';
 import { migrate } from '../../src/db/migrate.js';
 import type { Db } from '../../src/db/port.js';
+import { createScratchDatabase, type ScratchDatabase } from '../../src/db/scratch.js';
 import { ENGINE, PG_ADMIN_URL, type Engine } from './env.js';
 
-export interface PgDatabase {
-  name: string;
-  url: string;
-  drop(): Promise<void>;
-}
-
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+export type PgDatabase = ScratchDatabase;
 
 /** Creates an empty PostgreSQL database on the local server. */
-export async function createPgDatabase(): Promise<PgDatabase> {
-  const name = `capillary_t_${randomBytes(6).toString('hex')}`;
-  await withAdmin((c) => c.query(`CREATE DATABASE ${name}`));
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  let dropped = false;
-  return {
-    name,
-    url: url.toString(),
-    async drop() {
-      if (dropped) return;
-      dropped = true;
-      await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-    },
-  };
-}
+export const createPgDatabase = (): Promise<PgDatabase> => createScratchDatabase(PG_ADMIN_URL, 'capillary_t');
 
 /** Runs one query on a database through its own short-lived connection. */
 export async function pgQuery<Row = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<Row[]> {
