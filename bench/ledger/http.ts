@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { AccountId } from '../../src/ledger/types.js';
 import { startCpuMeter } from '../lib/cpu.js';
 import { fmtInt, fmtMs, latencySummary, seededRandom } from '../lib/stats.js';
-import { uuidv7 } from '../lib/uuid.js';
+import { uuidv7 } from '../../src/db/uuid.js';
 import type { EngineContext } from './context.js';
 import { checkTotals, type LedgerTotals } from './ledger-state.js';
 import type { FromServer, ToServer } from './protocol.js';

@@ -4,7 +4,7 @@
  */
 import { TransferFlags, type AccountId, type TransferId, type TransferInput } from '../../src/ledger/types.js';
 import { randomInt } from '../lib/stats.js';
-import { uuidv7 } from '../lib/uuid.js';
+import { uuidv7 } from '../../src/db/uuid.js';
 
 export type Traffic = 'uniform' | 'hot';
 

@@ -7,7 +7,7 @@ import { systemClock } from '../../src/server/clock.js';
 import { AccountFlags, BATCH_SIZE_MAX, type AccountId, type TransferId, type TransferInput } from '../../src/ledger/types.js';
 import { startCpuMeter } from '../lib/cpu.js';
 import { fmtInt, latencySummary, seededRandom } from '../lib/stats.js';
-import { uuidv7 } from '../lib/uuid.js';
+import { uuidv7 } from '../../src/db/uuid.js';
 import { AnatomyRecorder } from './anatomy.js';
 import type { EngineContext } from './context.js';
 import { checkTotals, createAccounts, emptyLedger, ledgerTotals, settle } from './ledger-state.js';

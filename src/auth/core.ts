@@ -5,12 +5,14 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export const SCOPES = ['ledger:read', 'ledger:write', 'metrics:read', 'admin'] as const;
+export const SCOPES = ['ledger:read', 'ledger:write', 'envelopes:read', 'envelopes:write', 'metrics:read', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'ledger:read': 'read accounts, transfers, balances and statements',
   'ledger:write': 'create accounts and transfers',
+  'envelopes:read': 'read red envelopes, their grabs, a customer\'s sent and received envelopes, and customer groups',
+  'envelopes:write': 'create red envelopes, grab shares, and save customer groups',
   'metrics:read': 'scrape /metrics',
   admin: 'everything, including API keys, freezing/closing accounts and invariant checks',
 };

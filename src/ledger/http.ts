@@ -7,6 +7,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ProblemError } from '../server/problem.js';
+import { decodeCursor, encodeCursor } from '../server/cursor.js';
 import { answerOneOrMany, describeCode, oneOrManyResponses } from '../server/batch.js';
 import type { Ledger } from './service.js';
 import { statementCsv } from './statement.js';
@@ -44,14 +45,11 @@ function chainFailures(inputs: readonly TransferInput[], results: readonly { ok:
   return out;
 }
 
-function decodeCursor(cursor: string | undefined): bigint | undefined {
-  if (cursor === undefined) return undefined;
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[1-9][0-9]{0,18}$/.test(text)) throw new ProblemError('invalid_cursor', 'the cursor is not one this API issued');
-  return BigInt(text);
-}
-
-const encodeCursor = (seq: bigint): string => Buffer.from(seq.toString()).toString('base64url');
+const SEQ_CURSOR = /^([1-9][0-9]{0,18})$/;
+const seqOfCursor = (cursor: string | undefined): bigint | undefined => {
+  const parts = decodeCursor(cursor, SEQ_CURSOR);
+  return parts ? BigInt(parts[0]!) : undefined;
+};
 
 function parseTime(value: string | undefined, field: string): Date | undefined {
   if (value === undefined) return undefined;
@@ -155,13 +153,13 @@ export function registerLedgerRoutes(root: FastifyInstance, ledger: Ledger): voi
       const rows = await ledger.listAccountTransfers({
         account_id: id,
         limit: limit + 1,
-        before_seq: decodeCursor(req.query.cursor),
+        before_seq: seqOfCursor(req.query.cursor),
         from: parseTime(req.query.from, 'from'),
         to: parseTime(req.query.to, 'to'),
         code: req.query.code,
       });
       const page = rows.slice(0, limit);
-      return { data: page.map(transferJson), next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.seq!) : null };
+      return { data: page.map(transferJson), next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.seq!.toString()) : null };
     },
   );
 

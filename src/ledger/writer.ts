@@ -16,9 +16,25 @@ import { applyTransfers, emptyEffects, expirePendings, type LedgerView } from '.
 import { accountsOfTransfers, loadTransfersAndPendings, lockAccounts, persistBatch } from './store.js';
 import { BATCH_SIZE_MAX, TransferFlags, type TransferInput, type TransferResult } from './types.js';
 
+/**
+ * Work another domain does inside the writer's transaction, around transfers it decides
+ * there: lock and read its own rows (`plan`), let the ledger apply the transfers with the
+ * rest of the batch, then write its own rows from the results (`settle`). Both run again
+ * if the batch is retried, so they must not change anything outside the transaction.
+ */
+export interface JoinedWork<R> {
+  /** Orders the works of one batch, so every process locks their rows in the same order (before any account). */
+  lock_key: string;
+  /** The most transfers `plan` may return (counts against the batch size). */
+  transfers_max: number;
+  plan(tx: Queryable, now: Date): Promise<readonly TransferInput[]>;
+  settle(tx: Queryable, results: readonly TransferResult[], now: Date): Promise<R>;
+}
+
 type Request =
   | { kind: 'transfers'; inputs: readonly TransferInput[]; resolve: (r: TransferResult[]) => void; reject: (e: unknown) => void }
-  | { kind: 'expire'; ids: readonly string[]; resolve: (expired: string[]) => void; reject: (e: unknown) => void };
+  | { kind: 'expire'; ids: readonly string[]; resolve: (expired: string[]) => void; reject: (e: unknown) => void }
+  | { kind: 'joined'; work: JoinedWork<unknown>; resolve: (r: unknown) => void; reject: (e: unknown) => void };
 
 export interface WriterObserver {
   batchCommitted(stats: { transfers: number; requests: number; duration_ms: number; attempts: number }): void;
@@ -52,7 +68,8 @@ export class WriterStoppedError extends Error {
  */
 class PendingCommittedMeanwhile extends Error {}
 
-const sizeOf = (r: Request): number => (r.kind === 'transfers' ? r.inputs.length : r.ids.length);
+const sizeOf = (r: Request): number =>
+  r.kind === 'transfers' ? r.inputs.length : r.kind === 'expire' ? r.ids.length : Math.max(1, r.work.transfers_max);
 
 export class LedgerWriter {
   private queue: Request[] = [];
@@ -85,6 +102,14 @@ export class LedgerWriter {
   expire(ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => this.enqueue({ kind: 'expire', ids: ids.slice(0, this.batchSizeMax), resolve, reject }));
+  }
+
+  /** Runs `work` inside one of the writer's batches; resolves with what `settle` returned, after the commit. */
+  join<R>(work: JoinedWork<R>): Promise<R> {
+    if (work.transfers_max > this.batchSizeMax) throw new RangeError(`at most ${this.batchSizeMax} transfers per joined work`);
+    return new Promise<R>((resolve, reject) =>
+      this.enqueue({ kind: 'joined', work: work as JoinedWork<unknown>, resolve: resolve as (r: unknown) => void, reject }),
+    );
   }
 
   /** Stops taking requests and waits for the ones queued to commit. */
@@ -157,25 +182,26 @@ export class LedgerWriter {
   }
 
   private async applyBatch(tx: Queryable, batch: Request[]): Promise<unknown[]> {
+    const now = this.clock.now();
+    const planned = await this.planJoined(tx, batch, now);
     const transferIds = new Set<string>();
     const pendingIds = new Set<string>();
     const accountIds = new Set<string>();
-    for (const request of batch) {
+    batch.forEach((request, i) => {
       if (request.kind === 'expire') {
         request.ids.forEach((id) => pendingIds.add(id));
-        continue;
+        return;
       }
-      for (const input of request.inputs) {
+      for (const input of request.kind === 'transfers' ? request.inputs : planned[i]!) {
         transferIds.add(input.id);
         if (input.debit_account_id) accountIds.add(input.debit_account_id);
         if (input.credit_account_id) accountIds.add(input.credit_account_id);
         if (input.pending_id && input.flags & (TransferFlags.post_pending | TransferFlags.void_pending)) pendingIds.add(input.pending_id);
       }
-    }
+    });
     for (const id of await accountsOfTransfers(tx, [...pendingIds])) accountIds.add(id);
 
     const accounts = await lockAccounts(tx, [...accountIds].sort());
-    const now = this.clock.now();
     const named = await loadTransfersAndPendings(tx, [...new Set([...transferIds, ...pendingIds])]);
     for (const id of pendingIds) {
       const held = named.pendings.get(id)?.transfer;
@@ -183,12 +209,27 @@ export class LedgerWriter {
     }
     const view: LedgerView = { accounts, ...named };
     const effects = emptyEffects();
-    const outcomes = batch.map((request) =>
-      request.kind === 'transfers'
-        ? applyTransfers(view, request.inputs, now, effects)
-        : expirePendings(view, request.ids, now, effects),
+    const results = batch.map((request, i) =>
+      request.kind === 'expire' ? expirePendings(view, request.ids, now, effects) : applyTransfers(view, request.kind === 'transfers' ? request.inputs : planned[i]!, now, effects),
     );
     await persistBatch(tx, effects, accounts, now);
+    const outcomes: unknown[] = [];
+    for (const [i, request] of batch.entries()) {
+      outcomes.push(request.kind === 'joined' ? await request.work.settle(tx, results[i] as TransferResult[], now) : results[i]);
+    }
     return outcomes;
+  }
+
+  /** Plans the joined works in lock-key order; returns their transfers by batch index. */
+  private async planJoined(tx: Queryable, batch: Request[], now: Date): Promise<(readonly TransferInput[] | undefined)[]> {
+    const planned: (readonly TransferInput[] | undefined)[] = new Array(batch.length);
+    const joined = batch.flatMap((request, i) => (request.kind === 'joined' ? [{ work: request.work, i }] : []));
+    joined.sort((a, b) => (a.work.lock_key < b.work.lock_key ? -1 : a.work.lock_key > b.work.lock_key ? 1 : 0));
+    for (const { work, i } of joined) {
+      const inputs = await work.plan(tx, now);
+      if (inputs.length > work.transfers_max) throw new Error(`joined work ${work.lock_key} planned ${inputs.length} transfers, more than its ${work.transfers_max}`);
+      planned[i] = inputs;
+    }
+    return planned;
   }
 }

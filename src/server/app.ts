@@ -11,6 +11,10 @@ import type { Db } from '../db/port.js';
 import { Ledger } from '../ledger/service.js';
 import { registerLedgerRoutes } from '../ledger/http.js';
 import { registerKeyRoutes } from '../auth/http.js';
+import { Envelopes } from '../envelopes/service.js';
+import { registerEnvelopeRoutes } from '../envelopes/http.js';
+import type { LaneOptions } from '../envelopes/lanes.js';
+import type { RandomSource } from '../envelopes/core.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { grants, type ApiKey, type Scope } from '../auth/core.js';
 import type { Clock } from './clock.js';
@@ -41,9 +45,11 @@ export interface AppOptions {
   writer?: WriterOptions;
   /** How long a verified API key is trusted without reading the database again. */
   key_cache_ttl_ms?: number;
+  /** Red envelopes: the grab lanes' limits, and a replacement random source for tests. */
+  envelopes?: { lanes?: LaneOptions; random?: RandomSource };
 }
 
-export type App = FastifyInstance & { ledger: Ledger; authenticator: Authenticator };
+export type App = FastifyInstance & { ledger: Ledger; envelopes: Envelopes; authenticator: Authenticator };
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -69,6 +75,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.removeContentTypeParser('text/plain');
 
   const ledger = new Ledger(options.db, options.clock, { ...options.writer, observer: metrics.writerObserver });
+  const envelopes = new Envelopes(options.db, ledger, options.clock, options.envelopes?.random, options.envelopes?.lanes);
   const authenticator = new Authenticator(options.db, options.clock, options.key_cache_ttl_ms);
 
   app.addHook('onRequest', async (req, reply) => {
@@ -171,11 +178,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
 
   registerLedgerRoutes(app, ledger);
+  registerEnvelopeRoutes(app, envelopes);
   registerKeyRoutes(app, options.db, options.clock, authenticator);
 
   app.addHook('onClose', async () => {
     await ledger.stop();
   });
 
-  return Object.assign(app, { ledger, authenticator }) as unknown as App;
+  return Object.assign(app, { ledger, envelopes, authenticator }) as unknown as App;
 }

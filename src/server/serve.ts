@@ -1,6 +1,6 @@
 /**
  * Runs the server: open the database, apply migrations, listen, sweep expired pending
- * transfers in the background, and shut down cleanly on SIGINT/SIGTERM (the writer
+ * transfers and expired red envelopes in the background, and shut down cleanly on SIGINT/SIGTERM (the writer
  * finishes the batches it has accepted before the database closes).
  */
 import { openDb } from '../db/open.js';
@@ -23,15 +23,22 @@ export async function openAndMigrate(config: Config): Promise<Db> {
   return db;
 }
 
-export function startExpirySweep(app: App, interval_ms: number): () => void {
+/** One pass of every background sweep: expire due pending transfers, refund expired envelopes. */
+export async function sweepOnce(app: App): Promise<void> {
+  const expired = await app.ledger.expireDuePendings();
+  if (expired > 0) app.log.info({ expired }, 'pending transfers expired');
+  const refunds = await app.envelopes.refundExpired();
+  if (refunds.refunded > 0) app.log.info({ refunded: refunds.refunded }, 'expired envelopes refunded');
+  if (refunds.failed > 0) app.log.warn({ failed: refunds.failed }, 'envelope refunds refused by the ledger; retried next sweep');
+}
+
+export function startSweeps(app: App, interval_ms: number): () => void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    app.ledger
-      .expireDuePendings()
-      .then((n) => n > 0 && app.log.info({ expired: n }, 'pending transfers expired'))
-      .catch((err) => app.log.error({ err }, 'expiry sweep failed'))
+    sweepOnce(app)
+      .catch((err) => app.log.error({ err }, 'background sweep failed'))
       .finally(() => (running = false));
   }, interval_ms);
   timer.unref();
@@ -41,7 +48,7 @@ export function startExpirySweep(app: App, interval_ms: number): () => void {
 export async function serve(config: Config, db: Db, clock: Clock = systemClock): Promise<Running> {
   const app = await buildApp({ db, clock, log_level: config.log_level });
   const address = await app.listen({ port: config.port, host: config.host });
-  const stopSweep = startExpirySweep(app, config.expiry_sweep_interval_ms);
+  const stopSweep = startSweeps(app, config.expiry_sweep_interval_ms);
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {

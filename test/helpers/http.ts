@@ -2,6 +2,7 @@
  * HTTP through global fetch (undici) to 127.0.0.1 only, problem+json assertions, and
  * bounded-concurrency helpers.
  */
+import { uuidv7 } from '../../src/db/uuid.js';
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 
@@ -96,12 +97,8 @@ export async function mapPool<T, R>(items: readonly T[], concurrency: number, fn
   return results;
 }
 
-/** UUIDv7-shaped ids: time-ordered prefix, random tail. */
-export function uuid7(): string {
-  const ms = Date.now().toString(16).padStart(12, '0');
-  const r = randomUUID().replace(/-/g, '');
-  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${r.slice(13, 16)}-${((parseInt(r[16]!, 16) & 0x3) | 0x8).toString(16)}${r.slice(17, 20)}-${r.slice(20, 32)}`;
-}
+/** UUIDv7 ids: time-ordered prefix, random tail. */
+export const uuid7 = (): string => uuidv7();
 
 export const ids = (n: number): string[] => Array.from({ length: n }, () => uuid7());
 
