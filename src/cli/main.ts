@@ -15,52 +15,12 @@ import { createKey, listKeys, revokeKey } from '../auth/store.js';
 import { SCOPES, isScope, type Scope } from '../auth/core.js';
 import { checkBody } from '../server/validate.js';
 import { ProblemError } from '../server/problem.js';
-import { seedDemo } from './seed.js';
+import { DEMO_ENVELOPE_ID, DEMO_SCOPES, seedDemo } from './seed.js';
+import { Envelopes } from '../envelopes/service.js';
+import { UsageError, checked, flagList, parseJsonOption, print, uuidArg, withLedger } from './common.js';
+import { registerEnvelopeCommands } from './envelopes.js';
 import { migrate } from '../db/migrate.js';
 import type { Db } from '../db/port.js';
-
-/** A user mistake: printed without a stack trace, exit code 2. */
-class UsageError extends Error {}
-
-const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** An id argument, checked before it reaches SQL (where a malformed one is a database error, not a user mistake). */
-function uuidArg(value: string, name: string): string {
-  if (!UUID.test(value)) throw new UsageError(`${name} must be a UUID, got "${value}"`);
-  return value.toLowerCase();
-}
-
-async function withLedger<T>(fn: (ledger: Ledger, db: Db, config: Config) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const db = await openAndMigrate(config);
-  const ledger = new Ledger(db, systemClock);
-  try {
-    return await fn(ledger, db, config);
-  } finally {
-    await ledger.stop();
-    await db.close();
-  }
-}
-
-function flagList(value: string | undefined): Record<string, boolean> | undefined {
-  if (!value) return undefined;
-  return Object.fromEntries(value.split(',').map((f) => [f.trim(), true]));
-}
-
-function parseJsonOption(value: string | undefined, name: string): Record<string, unknown> | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return JSON.parse(value) as Record<string, unknown>;
-  } catch {
-    throw new UsageError(`--${name} must be JSON`);
-  }
-}
-
-function checked(schema: object, body: Record<string, unknown>): void {
-  const errors = checkBody(schema, body);
-  if (errors.length > 0) throw new UsageError(errors.map((e) => `${e.field.replace(/^body\./, '--')}: ${e.message}`).join('\n'));
-}
 
 const program = new Command()
   .name('capillary')
@@ -74,15 +34,16 @@ program
     const config = loadConfig();
     const db = await openAndMigrate(config);
     const running = await serve(config, db);
-    const seed = await seedDemo(db, running.app.ledger, config.data_dir);
+    const seed = await seedDemo(db, running.app.ledger, running.app.envelopes, config.data_dir);
     const base = running.url.replace('127.0.0.1', 'localhost');
     const engine = config.database_url ? 'PostgreSQL' : `embedded PGlite in ${config.data_dir}`;
     console.log(`\nCapillary is serving on ${base} (${engine})`);
     console.log(`API docs: ${base}/docs`);
     if (seed.seeded) {
-      console.log(`Demo data seeded. Demo API key (scopes ledger:read, ledger:write, metrics:read), shown once and saved to ${seed.token_file}:`);
+      console.log(`Demo data seeded. Demo API key (scopes ${DEMO_SCOPES.join(', ')}), shown once and saved to ${seed.token_file}:`);
       console.log(`  ${seed.token}`);
       console.log(`Try: curl -H "Authorization: Bearer ${seed.token}" ${base}/v1/accounts/0193a000-0000-7000-8000-000000000002`);
+      console.log(`     curl -H "Authorization: Bearer ${seed.token}" ${base}/v1/envelopes/${DEMO_ENVELOPE_ID}`);
     } else {
       console.log(`Demo data already present; the demo API key is in ${config.data_dir}/demo-api-key.txt`);
     }
@@ -118,7 +79,7 @@ program
   .description('seed the demo data set (once per database)')
   .action(() =>
     withLedger(async (ledger, db, config) => {
-      const result = await seedDemo(db, ledger, config.data_dir);
+      const result = await seedDemo(db, ledger, new Envelopes(db, ledger, systemClock), config.data_dir);
       console.log(result.seeded ? `seeded; demo API key: ${result.token}` : 'demo data already present');
     }),
   );
@@ -248,6 +209,8 @@ program
       if (!report.ok) process.exitCode = 1;
     }),
   );
+
+registerEnvelopeCommands(program);
 
 // bigint in JSON output: as strings, like the API.
 Object.defineProperty(BigInt.prototype, 'toJSON', { value: function (this: bigint) { return this.toString(); }, configurable: true });

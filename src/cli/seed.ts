@@ -1,12 +1,15 @@
 /**
  * The demo data set `npm start` seeds once: a bank cash account, two customers with
- * deposits, a merchant, a few transfers and a pending hold, and one demo API key.
+ * deposits, a merchant, a few transfers and a pending hold, a red envelope from Alice,
+ * and one demo API key.
  */
 import { chmodSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from '../db/port.js';
 import { createKey } from '../auth/store.js';
 import type { Ledger } from '../ledger/service.js';
+import type { Envelopes } from '../envelopes/service.js';
+import { EXPIRY_SECONDS_MAX } from '../envelopes/core.js';
 import { AccountFlags, TransferFlags, type AccountId, type TransferId } from '../ledger/types.js';
 
 export const DEMO_ACCOUNTS = {
@@ -15,6 +18,10 @@ export const DEMO_ACCOUNTS = {
   bob: '0193a000-0000-7000-8000-000000000003',
   merchant: '0193a000-0000-7000-8000-000000000004',
 } as const;
+
+/** Alice's lucky-money envelope: 88.88 CNY in 8 random shares, open to anyone with the link for a week. */
+export const DEMO_ENVELOPE_ID = '0193a000-0000-7000-a000-000000000001';
+export const DEMO_SCOPES = ['ledger:read', 'ledger:write', 'envelopes:read', 'envelopes:write', 'metrics:read'] as const;
 
 const CUSTOMER = AccountFlags.debits_must_not_exceed_credits | AccountFlags.history;
 const t = (n: number) => `0193a000-0000-7000-9000-${n.toString().padStart(12, '0')}` as TransferId;
@@ -27,7 +34,7 @@ export interface SeedResult {
 }
 
 /** Seeds once per database; later calls return { seeded: false }. */
-export async function seedDemo(db: Db, ledger: Ledger, dataDir: string): Promise<SeedResult> {
+export async function seedDemo(db: Db, ledger: Ledger, envelopes: Envelopes, dataDir: string): Promise<SeedResult> {
   const { rows } = await db.query('SELECT 1 FROM seeds WHERE name = $1', ['demo']);
   if (rows.length > 0) return { seeded: false };
 
@@ -50,7 +57,20 @@ export async function seedDemo(db: Db, ledger: Ledger, dataDir: string): Promise
   const failedTransfer = results.find((r) => !r.ok);
   if (failedTransfer) throw new Error(`demo seed: transfer failed: ${JSON.stringify(failedTransfer)}`);
 
-  const { token } = await createKey(db, 'demo', ['ledger:read', 'ledger:write', 'metrics:read'], ledger.clock.now());
+  const envelope = await envelopes.create({
+    id: DEMO_ENVELOPE_ID,
+    sender_customer_id: 'alice',
+    funding_account_id: DEMO_ACCOUNTS.alice,
+    total_amount: 8_888n,
+    share_count: 8,
+    mode: 'random',
+    greeting: '恭喜发财 Happy New Year',
+    expires_in_seconds: EXPIRY_SECONDS_MAX,
+    audience: { kind: 'link' },
+  });
+  if (!envelope.ok) throw new Error(`demo seed: envelope creation failed: ${JSON.stringify(envelope)}`);
+
+  const { token } = await createKey(db, 'demo', [...DEMO_SCOPES], ledger.clock.now());
   // The token is shown once; keeping a copy beside the local demo data (owner-only) means a
   // missed terminal line does not lock the user out of their own laptop demo.
   mkdirSync(dataDir, { recursive: true });

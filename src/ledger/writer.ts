@@ -6,7 +6,9 @@
  *   core in order → write with a few `unnest` statements → outbox → commit
  *
  * and then resolves each request with its own results. A hot account costs one row update
- * per batch, not one per transfer. Several processes on one PostgreSQL stay correct because
+ * per batch, not one per transfer. Other domains can join a batch with their own rows
+ * (JoinedWork: red-envelope grabs lock their envelope row, decide their transfers, and
+ * write their grabs in the same transaction). Several processes on one PostgreSQL stay correct because
  * every batch locks its accounts in the same order and transfer ids are unique.
  */
 import type { Db, Queryable } from '../db/port.js';
