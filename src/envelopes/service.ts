@@ -38,6 +38,11 @@ export interface SweepReport {
 
 export const REFUND_SWEEP_BATCH = 200;
 
+export interface EnvelopeObserver {
+  /** `granted`, `replayed`, or the error code of a refused grab. */
+  grabAnswered(outcome: string): void;
+}
+
 export class Envelopes {
   readonly lanes: GrabLanes;
 
@@ -47,6 +52,7 @@ export class Envelopes {
     private readonly clock: Clock,
     random: RandomSource = secureRandom,
     laneOptions: LaneOptions = {},
+    private readonly observer?: EnvelopeObserver,
   ) {
     this.lanes = new GrabLanes(db, ledger.writer, clock, random, laneOptions);
   }
@@ -121,8 +127,10 @@ export class Envelopes {
     return this.ledger.writer.join(createWork(fresh, audience));
   }
 
-  grab(envelopeId: string, ask: GrabAsk): Promise<LaneGrabOutcome> {
-    return this.lanes.grab(envelopeId, ask);
+  async grab(envelopeId: string, ask: GrabAsk): Promise<LaneGrabOutcome> {
+    const outcome = await this.lanes.grab(envelopeId, ask);
+    this.observer?.grabAnswered(outcome.ok ? (outcome.replayed ? 'replayed' : 'granted') : outcome.code);
+    return outcome;
   }
 
   async get(id: string): Promise<EnvelopeView | undefined> {

@@ -75,7 +75,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.removeContentTypeParser('text/plain');
 
   const ledger = new Ledger(options.db, options.clock, { ...options.writer, observer: metrics.writerObserver });
-  const envelopes = new Envelopes(options.db, ledger, options.clock, options.envelopes?.random, options.envelopes?.lanes);
+  const envelopes = new Envelopes(options.db, ledger, options.clock, options.envelopes?.random, options.envelopes?.lanes, metrics.envelopeObserver);
   const authenticator = new Authenticator(options.db, options.clock, options.key_cache_ttl_ms);
 
   app.addHook('onRequest', async (req, reply) => {
@@ -173,6 +173,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   );
   app.get('/metrics', { config: { scope: 'metrics:read' }, schema: { hide: true } }, async (_req, reply) => {
     metrics.queueDepth.set(ledger.writer.queueDepth);
+    metrics.envelopeLanes.set(envelopes.lanes.size);
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });

@@ -1,5 +1,6 @@
 import client from 'prom-client';
 import type { WriterObserver } from '../ledger/writer.js';
+import type { EnvelopeObserver } from '../envelopes/service.js';
 
 /** One registry per app instance, so tests can build several apps in one process. */
 export function createMetrics() {
@@ -41,7 +42,23 @@ export function createMetrics() {
       if (attempts > 1) batchRetries.inc(attempts - 1);
     },
   };
-  return { registry, httpDuration, queueDepth, writerObserver };
+  const envelopeGrabs = new client.Counter({
+    name: 'capillary_envelope_grabs_total',
+    help: 'Red-envelope grab answers by outcome: granted, replayed, or the error code',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const envelopeLanes = new client.Gauge({
+    name: 'capillary_envelope_lanes',
+    help: 'Red envelopes with an in-memory grab lane in this process',
+    registers: [registry],
+  });
+  const envelopeObserver: EnvelopeObserver = {
+    grabAnswered(outcome) {
+      envelopeGrabs.labels(outcome).inc();
+    },
+  };
+  return { registry, httpDuration, queueDepth, envelopeLanes, writerObserver, envelopeObserver };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
