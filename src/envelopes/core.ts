@@ -223,7 +223,9 @@ export function planGrabs(
     const first = firstIndex.get(request.customer_id);
     if (first) return first.account_id === request.account_id ? { kind: 'replay', of: first.index } : { kind: 'reject', code: 'already_grabbed' };
     firstIndex.set(request.customer_id, { index: i, account_id: request.account_id });
-    if (!open) return { kind: 'reject', code: state.status === 'empty' || shares === 0 ? 'envelope_empty' : 'envelope_expired' };
+    // A refunded envelope also has no shares left, but they went back to the sender: expired, not empty.
+    if (state.status === 'empty') return { kind: 'reject', code: 'envelope_empty' };
+    if (!open) return { kind: 'reject', code: 'envelope_expired' };
     if (shares === 0) return { kind: 'reject', code: 'envelope_empty' };
     const amount = drawShare(remaining, shares, state.mode, random);
     remaining -= amount;
@@ -238,6 +240,7 @@ export function planGrabs(
  * amount and share go back, so claimed + remaining + refunded = total still holds.
  */
 export function settleGrabs(state: ShareState, paid: readonly bigint[], now: Date): ShareState & { finished_at: Date | null } {
+  if (paid.some((amount) => amount < 1n)) throw new Error('every paid share must be at least 1 minor unit');
   const paidAmount = paid.reduce((sum, amount) => sum + amount, 0n);
   const remaining_amount = state.remaining_amount - paidAmount;
   const remaining_shares = state.remaining_shares - paid.length;
