@@ -44,8 +44,18 @@ export function parseJsonOption(value: string | undefined, name: string): Record
   }
 }
 
-export function checked(schema: object, body: Record<string, unknown>): void {
+/**
+ * Checks a body built from options against the API's schema. Errors name the option the
+ * user typed: `optionOf` maps a body field (its first segment) to it, else `--<field>`.
+ */
+export function checked(schema: object, body: Record<string, unknown>, optionOf: Record<string, string> = {}): void {
   const errors = checkBody(schema, body);
-  if (errors.length > 0) throw new UsageError(errors.map((e) => `${e.field.replace(/^body\./, '--')}: ${e.message}`).join('\n'));
+  if (errors.length === 0) return;
+  const name = (field: string) => {
+    const path = field.replace(/^body\.?/, '');
+    const first = path.split(/[.[]/)[0]!;
+    return optionOf[first] ?? `--${path}`;
+  };
+  throw new UsageError([...new Set(errors.map((e) => `${name(e.field)}: ${e.message}`))].join('\n'));
 }
 

@@ -22,8 +22,24 @@ function integerOption(value: string | undefined, name: string): number | undefi
   return Number(value);
 }
 
-function refused(code: string, field?: string, detail?: string): never {
-  throw new UsageError(`${code}: ${detail ?? describeCode(code, field)}`);
+/** The option a create-body field comes from, for messages that name what the user typed. */
+const CREATE_OPTIONS: Record<string, string> = {
+  id: '--id',
+  sender_customer_id: '--sender',
+  funding_account_id: '--from',
+  total_amount: '--amount',
+  share_count: '--shares',
+  mode: '--mode',
+  greeting: '--greeting',
+  expires_in_seconds: '--expires-in',
+  audience: '--customers/--group',
+};
+const GRAB_OPTIONS: Record<string, string> = { customer_id: '--customer', account_id: '--account', link_token: '--link-token' };
+const GROUP_OPTIONS: Record<string, string> = { name: '--name', member_customer_ids: '--members' };
+
+function refused(code: string, field?: string, detail?: string, optionOf: Record<string, string> = {}): never {
+  const option = field ? optionOf[field.split(/[.[/]/)[0]!] : undefined;
+  throw new UsageError(`${code}${option ? ` (${option})` : ''}: ${detail ?? describeCode(code, field)}`);
 }
 
 export function registerEnvelopeCommands(program: Command): void {
@@ -57,10 +73,10 @@ export function registerEnvelopeCommands(program: Command): void {
           expires_in_seconds: integerOption(opts.expiresIn, 'expires-in'),
           audience,
         };
-        checked(EnvelopeCreate, body);
+        checked(EnvelopeCreate, body, CREATE_OPTIONS);
         const result = await service.create(toEnvelopeInput(body as EnvelopeCreate));
-        if (!result.ok) refused(result.code, result.field, 'detail' in result ? result.detail : undefined);
-        print({ replayed: result.replayed, envelope: envelopeJson(result.envelope, null) });
+        if (!result.ok) refused(result.code, result.field, 'detail' in result ? result.detail : undefined, CREATE_OPTIONS);
+        print({ replayed: result.replayed, envelope: envelopeJson(result.envelope) });
       }),
     );
 
@@ -73,7 +89,7 @@ export function registerEnvelopeCommands(program: Command): void {
     .action((envelopeId: string, opts: { customer: string; account: string; linkToken?: string }) =>
       withEnvelopes(async (service) => {
         const body = { customer_id: opts.customer, account_id: opts.account, ...(opts.linkToken ? { link_token: opts.linkToken } : {}) };
-        checked(GrabCreate, body);
+        checked(GrabCreate, body, GRAB_OPTIONS);
         const outcome = await service.grab(uuidArg(envelopeId, 'envelope'), { ...body, account_id: body.account_id.toLowerCase() });
         if (!outcome.ok) refused(outcome.code);
         print({ replayed: outcome.replayed, grab: grabJson(outcome.grab) });
@@ -86,10 +102,10 @@ export function registerEnvelopeCommands(program: Command): void {
     .action((envelopeId: string) =>
       withEnvelopes(async (service) => {
         const id = uuidArg(envelopeId, 'envelope');
-        const view = await service.get(id);
-        if (!view) refused('envelope_not_found', undefined, `no envelope ${envelopeId}`);
+        const envelope = await service.get(id);
+        if (!envelope) refused('envelope_not_found', undefined, `no envelope ${envelopeId}`);
         const grabs = await service.listGrabs(id, 0, SHARES_MAX);
-        print({ envelope: envelopeJson(view.envelope, view.luckiest_position), grabs: grabs.map((g) => grabJson(g, view.luckiest_position)) });
+        print({ envelope: envelopeJson(envelope), grabs: grabs.map((g) => grabJson(g, envelope.luckiest_position)) });
       }),
     );
 
@@ -104,8 +120,8 @@ export function registerEnvelopeCommands(program: Command): void {
         if ((opts.sentBy === undefined) === (opts.receivedBy === undefined)) throw new UsageError('give exactly one of --sent-by and --received-by');
         const limit = integerOption(opts.limit, 'limit')!;
         if (limit < 1 || limit > 500) throw new UsageError('--limit must be 1..500');
-        if (opts.sentBy !== undefined) print((await service.listSent(opts.sentBy, undefined, limit)).map((e) => envelopeJson(e, null)));
-        else print((await service.listReceived(opts.receivedBy!, undefined, limit)).map(({ envelope, grab }) => ({ envelope: envelopeJson(envelope, null), grab: grabJson(grab) })));
+        if (opts.sentBy !== undefined) print((await service.listSent(opts.sentBy, undefined, limit)).map((e) => envelopeJson(e)));
+        else print((await service.listReceived(opts.receivedBy!, undefined, limit)).map(({ envelope, grab }) => ({ envelope: envelopeJson(envelope), grab: grabJson(grab) })));
       }),
     );
 
@@ -118,7 +134,7 @@ export function registerEnvelopeCommands(program: Command): void {
         for (;;) {
           const pass = await service.refundExpired();
           total = { refunded: total.refunded + pass.refunded, failed: total.failed + pass.failed };
-          if (pass.refunded === 0) break;
+          if (pass.refunded + pass.failed === 0) break; // refused refunds wait REFUND_RETRY_MS, so this ends
         }
         print(total);
       }),
@@ -134,7 +150,7 @@ export function registerEnvelopeCommands(program: Command): void {
       withEnvelopes(async (service) => {
         if (!new RegExp(CUSTOMER_ID_PATTERN).test(id)) throw new UsageError(`group id "${id}" may use 1–64 letters, digits and . _ : @ -`);
         const body = { name: opts.name, member_customer_ids: list(opts.members) };
-        checked(GroupSave, body);
+        checked(GroupSave, body, GROUP_OPTIONS);
         print(groupJson(await service.saveGroup(id, body.name, body.member_customer_ids)));
       }),
     );

@@ -3,7 +3,7 @@
  * (DATABASE_URL, DATA_DIR, …). With embedded PGlite only one process may open the data
  * folder at a time: stop the server before running data commands, or use the HTTP API.
  */
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../server/config.js';
 import { openAndMigrate, serve } from '../server/serve.js';
@@ -25,7 +25,9 @@ import type { Db } from '../db/port.js';
 const program = new Command()
   .name('capillary')
   .description('Capillary digital-banking platform: server, migrations, keys and ledger operations')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Parser mistakes (a missing option, a bad choice) are user mistakes too: exit 2, not commander's 1.
+  .exitOverride();
 
 program
   .command('start')
@@ -216,6 +218,7 @@ registerEnvelopeCommands(program);
 Object.defineProperty(BigInt.prototype, 'toJSON', { value: function (this: bigint) { return this.toString(); }, configurable: true });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2); // commander printed the message
   if (err instanceof UsageError || err instanceof ProblemError) {
     console.error(`capillary: ${err.message}`);
     process.exit(2);

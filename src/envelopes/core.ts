@@ -18,6 +18,8 @@ export const AUDIENCE_CUSTOMERS_MAX = 10_000;
 export const EXPIRY_SECONDS_MIN = 60;
 export const EXPIRY_SECONDS_MAX = 7 * 24 * 3600;
 export const EXPIRY_SECONDS_DEFAULT = 24 * 3600;
+/** How long the refund sweep leaves an envelope alone after the sender's account refused its refund. */
+export const REFUND_RETRY_MS = 60_000;
 export const CUSTOMER_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$';
 const CUSTOMER_ID = new RegExp(CUSTOMER_ID_PATTERN);
 
@@ -66,6 +68,10 @@ export interface Envelope {
   status: EnvelopeStatus;
   refunded_amount: bigint;
   refund_error: string | null;
+  /** After a refused refund, the sweep tries this envelope again from then on. */
+  refund_retry_at: Date | null;
+  /** The largest share (earliest on a tie), once the envelope is finished. */
+  luckiest_position: number | null;
   fingerprint: string;
   expires_at: Date;
   created_at: Date;
@@ -203,8 +209,8 @@ export type GrabDecision =
 
 /**
  * Decides a batch of grabs on one envelope, in arrival order. `earlier` holds the grabs
- * already committed for the customers in this batch. A customer appearing twice gets the
- * same outcome both times (`replay` points at the index of the first request).
+ * already committed for the customers in this batch. A customer appearing twice in the
+ * batch is answered from their first request (`replay` points at its index).
  */
 export function planGrabs(
   state: ShareState,
@@ -215,14 +221,16 @@ export function planGrabs(
 ): GrabDecision[] {
   let remaining = state.remaining_amount;
   let shares = state.remaining_shares;
-  const firstIndex = new Map<string, { index: number; account_id: string }>();
+  const firstIndex = new Map<string, number>();
   const open = state.status === 'open' && now.getTime() < state.expires_at.getTime();
   return requests.map((request, i): GrabDecision => {
     const before = earlier.get(request.customer_id);
     if (before) return before.account_id === request.account_id ? { kind: 'replay', of: before } : { kind: 'reject', code: 'already_grabbed' };
+    // A repeat within the batch takes its answer from the first request, once the ledger has
+    // said whether that one was paid (the caller compares the accounts then).
     const first = firstIndex.get(request.customer_id);
-    if (first) return first.account_id === request.account_id ? { kind: 'replay', of: first.index } : { kind: 'reject', code: 'already_grabbed' };
-    firstIndex.set(request.customer_id, { index: i, account_id: request.account_id });
+    if (first !== undefined) return { kind: 'replay', of: first };
+    firstIndex.set(request.customer_id, i);
     // A refunded envelope also has no shares left, but they went back to the sender: expired, not empty.
     if (state.status === 'empty') return { kind: 'reject', code: 'envelope_empty' };
     if (!open) return { kind: 'reject', code: 'envelope_expired' };

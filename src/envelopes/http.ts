@@ -66,7 +66,7 @@ export function registerEnvelopeRoutes(root: FastifyInstance, envelopes: Envelop
       const result = await envelopes.create(toEnvelopeInput(req.body));
       if (!result.ok) fail(result.code, result.field, 'detail' in result ? result.detail : undefined);
       if (!result.replayed) req.log.info({ envelope_id: result.envelope.id, shares: result.envelope.share_count }, 'envelope created');
-      return reply.status(result.replayed ? 200 : 201).send(envelopeJson(result.envelope, null));
+      return reply.status(result.replayed ? 200 : 201).send(envelopeJson(result.envelope));
     },
   );
 
@@ -74,9 +74,9 @@ export function registerEnvelopeRoutes(root: FastifyInstance, envelopes: Envelop
     '/v1/envelopes/:id',
     { config: { scope: 'envelopes:read' }, schema: { tags: ['envelopes'], summary: 'An envelope: claimed n of m, amount left, expiry', params: Params, response: { 200: EnvelopeView, ...errorResponses } } },
     async (req) => {
-      const view = await envelopes.get(req.params.id.toLowerCase());
-      if (!view) fail('envelope_not_found', undefined, `no envelope ${req.params.id}`);
-      return envelopeJson(view.envelope, view.luckiest_position);
+      const envelope = await envelopes.get(req.params.id.toLowerCase());
+      if (!envelope) fail('envelope_not_found', undefined, `no envelope ${req.params.id}`);
+      return envelopeJson(envelope);
     },
   );
 
@@ -124,14 +124,14 @@ export function registerEnvelopeRoutes(root: FastifyInstance, envelopes: Envelop
     },
     async (req) => {
       const id = req.params.id.toLowerCase();
-      const view = await envelopes.get(id);
-      if (!view) fail('envelope_not_found', undefined, `no envelope ${req.params.id}`);
+      const envelope = await envelopes.get(id);
+      if (!envelope) fail('envelope_not_found', undefined, `no envelope ${req.params.id}`);
       const limit = req.query.limit ?? 50;
       const after = Number(decodeCursor(req.query.cursor, POSITION_CURSOR)?.[0] ?? 0);
       const rows = await envelopes.listGrabs(id, after, limit + 1);
       const page = rows.slice(0, limit);
       return {
-        data: page.map((g) => grabJson(g, view.luckiest_position)),
+        data: page.map((g) => grabJson(g, envelope.luckiest_position)),
         next_cursor: rows.length > limit ? encodeCursor(String(page[page.length - 1]!.position)) : null,
       };
     },
@@ -166,7 +166,7 @@ export function registerEnvelopeRoutes(root: FastifyInstance, envelopes: Envelop
         const page = rows.slice(0, limit);
         const last = page[page.length - 1];
         return {
-          data: page.map((e) => ({ envelope: envelopeJson(e, null) })),
+          data: page.map((e) => ({ envelope: envelopeJson(e) })),
           next_cursor: rows.length > limit && last ? cursorAfter(last.created_at, last.id) : null,
         };
       }
@@ -174,7 +174,7 @@ export function registerEnvelopeRoutes(root: FastifyInstance, envelopes: Envelop
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return {
-        data: page.map(({ envelope, grab }) => ({ envelope: envelopeJson(envelope, null), grab: grabJson(grab) })),
+        data: page.map(({ envelope, grab }) => ({ envelope: envelopeJson(envelope), grab: grabJson(grab) })),
         next_cursor: rows.length > limit && last ? cursorAfter(last.grab.grabbed_at, last.envelope.id) : null,
       };
     },

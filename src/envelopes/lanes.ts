@@ -119,7 +119,14 @@ export class GrabLanes {
           continue;
         }
         if (result.state) this.learn(lane, result.state);
-        batch.forEach((waiting, i) => waiting.resolve(result.outcomes[i]!));
+        const retries: Waiting[] = [];
+        batch.forEach((waiting, i) => {
+          const answer = result.answers[i]!;
+          if (answer === 'retry') retries.push(waiting);
+          else waiting.resolve(answer);
+        });
+        // Ahead of newer arrivals: they lost their turn only to a payout the ledger refused.
+        lane.queue.unshift(...retries);
       }
     } finally {
       lane.busy = false;

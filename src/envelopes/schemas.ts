@@ -27,7 +27,8 @@ export const Audience = Type.Union(
   [
     Type.Object({ kind: Type.Literal('link') }, { additionalProperties: false, description: 'anyone who has the share link (must send its link_token)' }),
     Type.Object(
-      { kind: Type.Literal('customers'), customer_ids: Type.Array(CustomerId, { maxItems: AUDIENCE_CUSTOMERS_MAX + 1 }) },
+      // No maxItems here: the core's envelope_audience_too_large says it precisely (the body limit bounds the list).
+      { kind: Type.Literal('customers'), customer_ids: Type.Array(CustomerId) },
       { additionalProperties: false, description: `only these customers (at most ${AUDIENCE_CUSTOMERS_MAX})` },
     ),
     Type.Object(
@@ -93,6 +94,7 @@ export const EnvelopeView = Type.Object({
   refunded_amount: MinorUnits,
   refund_error: Type.Union([Type.String(), Type.Null()], { description: 'Why the last refund attempt failed (it is retried)' }),
   luckiest_position: Type.Union([Type.Integer(), Type.Null()], { description: 'Position of the largest share, once the envelope is finished' }),
+  refund_retry_at: Type.Union([Timestamp, Type.Null()], { description: 'After a refused refund: when the sweep tries again' }),
   expires_at: Timestamp,
   created_at: Timestamp,
   finished_at: Type.Union([Timestamp, Type.Null()]),
@@ -131,7 +133,7 @@ export function toEnvelopeInput(body: EnvelopeCreate): EnvelopeInput {
   };
 }
 
-export function envelopeJson(e: Envelope, luckiest_position: number | null) {
+export function envelopeJson(e: Envelope) {
   return {
     id: e.id,
     sender_customer_id: e.sender_customer_id,
@@ -151,7 +153,8 @@ export function envelopeJson(e: Envelope, luckiest_position: number | null) {
     remaining_amount: e.remaining_amount.toString(),
     refunded_amount: e.refunded_amount.toString(),
     refund_error: e.refund_error,
-    luckiest_position,
+    luckiest_position: e.luckiest_position,
+    refund_retry_at: e.refund_retry_at?.toISOString() ?? null,
     expires_at: e.expires_at.toISOString(),
     created_at: e.created_at.toISOString(),
     finished_at: e.finished_at?.toISOString() ?? null,

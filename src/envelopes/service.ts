@@ -25,12 +25,6 @@ import { createWork, refundWork, type CreateOutcome } from './works.js';
 
 export type CreateResult = CreateOutcome | { ok: false; code: string; field?: string; detail?: string };
 
-export interface EnvelopeView {
-  envelope: Envelope;
-  /** Position of the largest share, once the envelope is finished. */
-  luckiest_position: number | null;
-}
-
 export interface SweepReport {
   refunded: number;
   failed: number;
@@ -118,6 +112,8 @@ export class Envelopes {
       status: 'open',
       refunded_amount: 0n,
       refund_error: null,
+      refund_retry_at: null,
+      luckiest_position: null,
       fingerprint: envelopeFingerprint(input),
       expires_at: new Date(now.getTime() + input.expires_in_seconds * 1000),
       created_at: now,
@@ -133,11 +129,8 @@ export class Envelopes {
     return outcome;
   }
 
-  async get(id: string): Promise<EnvelopeView | undefined> {
-    const envelope = await store.getEnvelope(this.db, id);
-    if (!envelope) return undefined;
-    const luckiest_position = envelope.status === 'open' ? null : await store.luckiestPosition(this.db, id);
-    return { envelope, luckiest_position };
+  get(id: string): Promise<Envelope | undefined> {
+    return store.getEnvelope(this.db, id);
   }
 
   listGrabs(id: string, afterPosition: number, limit: number): Promise<Grab[]> {

@@ -10,8 +10,11 @@ type Row = Record<string, unknown>;
 
 const ENVELOPE_COLUMNS = `id, sender_customer_id, funding_account_id, holding_account_id, currency, total_amount, share_count,
   mode, greeting, audience_kind, audience_group_id, link_token, remaining_amount, remaining_shares, claimed_amount,
-  claimed_count, status, refunded_amount, refund_error, fingerprint, expires_at, created_at, updated_at, finished_at`;
+  claimed_count, status, refunded_amount, refund_error, refund_retry_at, luckiest_position, fingerprint, expires_at, created_at,
+  updated_at, finished_at`;
 const GRAB_COLUMNS = 'envelope_id, customer_id, account_id, amount, transfer_id, position, grabbed_at';
+/** The largest share of envelope $1, the earliest on a tie (a sub-select for the UPDATEs that finish an envelope). */
+const LUCKIEST = 'SELECT g.position FROM envelope_grabs g WHERE g.envelope_id = $1 ORDER BY g.amount DESC, g.position ASC LIMIT 1';
 
 function envelopeFromRow(row: Row): Envelope {
   return {
@@ -34,6 +37,8 @@ function envelopeFromRow(row: Row): Envelope {
     status: row.status as Envelope['status'],
     refunded_amount: row.refunded_amount as bigint,
     refund_error: (row.refund_error as string | null) ?? null,
+    refund_retry_at: (row.refund_retry_at as Date | null) ?? null,
+    luckiest_position: (row.luckiest_position as number | null) ?? null,
     fingerprint: row.fingerprint as string,
     expires_at: row.expires_at as Date,
     created_at: row.created_at as Date,
@@ -69,11 +74,12 @@ export async function insertEnvelope(tx: Queryable, envelope: Envelope, audience
   const e = envelope;
   await tx.query(
     `INSERT INTO envelopes (${ENVELOPE_COLUMNS})
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)`,
     [
       e.id, e.sender_customer_id, e.funding_account_id, e.holding_account_id, e.currency, e.total_amount, e.share_count,
       e.mode, e.greeting, e.audience_kind, e.audience_group_id, e.link_token, e.remaining_amount, e.remaining_shares,
-      e.claimed_amount, e.claimed_count, e.status, e.refunded_amount, e.refund_error, e.fingerprint,
+      e.claimed_amount, e.claimed_count, e.status, e.refunded_amount, e.refund_error, e.refund_retry_at?.toISOString() ?? null,
+      e.luckiest_position, e.fingerprint,
       e.expires_at.toISOString(), e.created_at.toISOString(), e.updated_at.toISOString(), e.finished_at?.toISOString() ?? null,
     ],
   );
@@ -116,7 +122,9 @@ export async function insertGrabs(tx: Queryable, grabs: readonly Grab[]): Promis
 export async function saveShareState(tx: Queryable, id: string, state: ShareState & { finished_at: Date | null }, now: Date): Promise<void> {
   await tx.query(
     `UPDATE envelopes SET remaining_amount = $2, remaining_shares = $3, claimed_amount = $4, claimed_count = $5,
-       status = $6, finished_at = $7, updated_at = $8 WHERE id = $1`,
+       status = $6, finished_at = $7, updated_at = $8,
+       luckiest_position = CASE WHEN $6 = 'open' THEN NULL ELSE (${LUCKIEST}) END
+     WHERE id = $1`,
     [id, state.remaining_amount, state.remaining_shares, state.claimed_amount, state.claimed_count, state.status,
      state.finished_at?.toISOString() ?? null, now.toISOString()],
   );
@@ -125,19 +133,28 @@ export async function saveShareState(tx: Queryable, id: string, state: ShareStat
 export async function markRefunded(tx: Queryable, id: string, refunded: bigint, now: Date): Promise<void> {
   await tx.query(
     `UPDATE envelopes SET refunded_amount = refunded_amount + $2, remaining_amount = 0, remaining_shares = 0,
-       status = 'expired', refund_error = NULL, finished_at = $3, updated_at = $3 WHERE id = $1`,
+       status = 'expired', refund_error = NULL, refund_retry_at = NULL, finished_at = $3, updated_at = $3,
+       luckiest_position = (${LUCKIEST})
+     WHERE id = $1`,
     [id, refunded, now.toISOString()],
   );
 }
 
-export async function setRefundError(tx: Queryable, id: string, code: string, now: Date): Promise<void> {
-  await tx.query(`UPDATE envelopes SET refund_error = $2, updated_at = $3 WHERE id = $1`, [id, code, now.toISOString()]);
+/** A refused refund: remember why, and let the sweep try other envelopes first until `retryAt`. */
+export async function setRefundError(tx: Queryable, id: string, code: string, retryAt: Date, now: Date): Promise<void> {
+  await tx.query(`UPDATE envelopes SET refund_error = $2, refund_retry_at = $3, updated_at = $4 WHERE id = $1`, [
+    id,
+    code,
+    retryAt.toISOString(),
+    now.toISOString(),
+  ]);
 }
 
-/** Open envelopes whose expiry has passed, oldest first. */
+/** Open envelopes whose expiry has passed (and whose last refused refund is not too recent), oldest first. */
 export async function dueEnvelopeIds(db: Queryable, now: Date, limit: number): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
-    `SELECT id FROM envelopes WHERE status = 'open' AND expires_at <= $1 ORDER BY expires_at LIMIT $2`,
+    `SELECT id FROM envelopes WHERE status = 'open' AND expires_at <= $1 AND (refund_retry_at IS NULL OR refund_retry_at <= $1)
+     ORDER BY expires_at LIMIT $2`,
     [now.toISOString(), limit],
   );
   return rows.map((r) => r.id);
@@ -156,15 +173,6 @@ export async function listGrabs(db: Queryable, envelopeId: string, afterPosition
 export async function allGrabs(db: Queryable, envelopeId: string): Promise<Grab[]> {
   const { rows } = await db.query(`SELECT ${GRAB_COLUMNS} FROM envelope_grabs WHERE envelope_id = $1 ORDER BY position`, [envelopeId]);
   return rows.map(grabFromRow);
-}
-
-/** The largest share, the earliest on a tie. */
-export async function luckiestPosition(db: Queryable, envelopeId: string): Promise<number | null> {
-  const { rows } = await db.query<{ position: number }>(
-    `SELECT position FROM envelope_grabs WHERE envelope_id = $1 ORDER BY amount DESC, position ASC LIMIT 1`,
-    [envelopeId],
-  );
-  return rows[0]?.position ?? null;
 }
 
 export async function audienceOf(db: Queryable, envelopeId: string): Promise<string[]> {

@@ -10,6 +10,7 @@ import type { AccountId, TransferId, TransferInput, TransferResult, TransferErro
 import { uuidv7 } from '../db/uuid.js';
 import {
   LedgerCodes,
+  REFUND_RETRY_MS,
   derivedId,
   planGrabs,
   refundDue,
@@ -77,8 +78,15 @@ export type GrabOutcome =
   | { ok: true; grab: Grab; replayed: boolean }
   | { ok: false; code: 'envelope_not_found' | 'envelope_empty' | 'envelope_expired' | 'already_grabbed' | TransferErrorCode; grab?: Grab };
 
+/**
+ * `retry`: this request lost its chance only because of another request of the same batch
+ * whose payout the ledger refused (its share went back into the envelope, or it was this
+ * customer's own first request). The lane sends it again in the next batch.
+ */
+export type GrabAnswer = GrabOutcome | 'retry';
+
 export interface GrabBatchOutcome {
-  outcomes: GrabOutcome[];
+  answers: GrabAnswer[];
   /** The envelope's share state after the batch, for the caller's in-memory view. */
   state: ShareState | undefined;
 }
@@ -112,50 +120,49 @@ export function grabWork(envelopeId: string, holdingAccountId: string, requests:
       return transfers;
     },
     async settle(tx, results, now) {
-      if (!envelope) return { outcomes: requests.map(() => ({ ok: false, code: 'envelope_not_found' })), state: undefined };
-      const outcomes: GrabOutcome[] = new Array(requests.length);
+      if (!envelope) return { answers: requests.map(() => ({ ok: false, code: 'envelope_not_found' })), state: undefined };
+      const answers: GrabAnswer[] = new Array(requests.length);
       const paid: Grab[] = [];
       let next = 0;
       let position = envelope.claimed_count;
+      for (const [i, decision] of decisions.entries()) {
+        if (decision.kind !== 'draw') continue;
+        const result: TransferResult = results[next]!;
+        const transferId = transfers[next++]!.id;
+        if (!result.ok) {
+          answers[i] = { ok: false, code: result.code };
+          continue;
+        }
+        // Positions count the paid draws only, so they stay 1..claimed_count without gaps.
+        const grab: Grab = { ...requests[i]!, envelope_id: envelopeId, amount: decision.amount, transfer_id: transferId, position: ++position, grabbed_at: now };
+        paid.push(grab);
+        answers[i] = { ok: true, grab, replayed: false };
+      }
+      const refusedAny = next > paid.length;
       decisions.forEach((decision, i) => {
         if (decision.kind === 'reject') {
-          outcomes[i] = { ok: false, code: decision.code, ...(decision.code === 'already_grabbed' ? { grab: earlier.get(requests[i]!.customer_id) } : {}) };
-        } else if (decision.kind === 'replay' && typeof decision.of !== 'number') {
-          outcomes[i] = { ok: true, grab: decision.of, replayed: true };
-        } else if (decision.kind === 'draw') {
-          const result: TransferResult = results[next++]!;
-          if (!result.ok) {
-            outcomes[i] = { ok: false, code: result.code };
-            return;
-          }
-          // Positions are re-numbered over the paid draws only, so they stay 1..claimed_count without gaps.
-          const grab: Grab = {
-            envelope_id: envelopeId,
-            customer_id: requests[i]!.customer_id,
-            account_id: requests[i]!.account_id,
-            amount: decision.amount,
-            transfer_id: transfers[next - 1]!.id,
-            position: ++position,
-            grabbed_at: now,
-          };
-          paid.push(grab);
-          outcomes[i] = { ok: true, grab, replayed: false };
+          if (decision.code === 'envelope_empty' && refusedAny) answers[i] = 'retry';
+          else answers[i] = { ok: false, code: decision.code, ...(decision.code === 'already_grabbed' ? { grab: earlier.get(requests[i]!.customer_id) } : {}) };
+        } else if (decision.kind === 'replay') {
+          answers[i] = typeof decision.of === 'number' ? repeatAnswer(answers[decision.of]!, requests[i]!) : { ok: true, grab: decision.of, replayed: true };
         }
       });
-      // Repeats within the batch get their first request's outcome (now known).
-      decisions.forEach((decision, i) => {
-        if (decision.kind === 'replay' && typeof decision.of === 'number') {
-          const first = outcomes[decision.of]!;
-          outcomes[i] = first.ok ? { ...first, replayed: true } : first;
-        }
-      });
-      if (paid.length === 0) return { outcomes, state: envelope };
+      if (paid.length === 0) return { answers, state: envelope };
       const state = settleGrabs(envelope, paid.map((g) => g.amount), now);
       await store.insertGrabs(tx, paid);
       await store.saveShareState(tx, envelopeId, state, now);
-      return { outcomes, state };
+      return { answers, state };
     },
   };
+}
+
+/** The answer to a customer's repeat within one batch, from their first request's answer. */
+function repeatAnswer(first: GrabAnswer, repeat: GrabRequest): GrabAnswer {
+  if (first === 'retry') return 'retry';
+  if (first.ok) return first.grab.account_id === repeat.account_id ? { ...first, replayed: true } : { ok: false, code: 'already_grabbed', grab: first.grab };
+  // The first was refused by the ledger (its account): the repeat may name a better one.
+  const envelopeAnswer = first.code === 'envelope_empty' || first.code === 'envelope_expired' || first.code === 'envelope_not_found';
+  return envelopeAnswer ? first : 'retry';
 }
 
 // ------------------------------------------------------------------ refund
@@ -193,8 +200,9 @@ export function refundWork(envelopeId: string): JoinedWork<RefundOutcome> {
       const result = results[0];
       if (result && !result.ok) {
         // The sender's account refuses the money (frozen, closed): it stays in the holding
-        // account, grabs stay refused by the expiry time, and the next sweep tries again.
-        await store.setRefundError(tx, envelopeId, result.code, now);
+        // account, grabs stay refused by the expiry time, and the sweep tries again after
+        // REFUND_RETRY_MS (meanwhile other due envelopes go first, so none starves).
+        await store.setRefundError(tx, envelopeId, result.code, new Date(now.getTime() + REFUND_RETRY_MS), now);
         return { refunded: false, reason: 'ledger_refused', code: result.code };
       }
       await store.markRefunded(tx, envelopeId, envelope.remaining_amount, now);

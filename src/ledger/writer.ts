@@ -132,12 +132,22 @@ export class LedgerWriter {
     }
   }
 
+  /**
+   * Whole requests, in arrival order, up to the batch size. Two joined works with the same
+   * lock key never share a batch: inside one transaction the row lock does not separate
+   * them, so the second would plan on what the first is about to change.
+   */
   private takeBatch(): Request[] {
     const batch: Request[] = [];
+    const lockKeys = new Set<string>();
     let size = 0;
     while (this.queue.length > 0) {
       const next = this.queue[0]!;
       if (batch.length > 0 && size + sizeOf(next) > this.batchSizeMax) break;
+      if (next.kind === 'joined') {
+        if (lockKeys.has(next.work.lock_key)) break;
+        lockKeys.add(next.work.lock_key);
+      }
       batch.push(this.queue.shift()!);
       size += sizeOf(next);
     }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, type TempDir } from '../helpers/db.js';
 import { Client, uuid7 } from '../helpers/http.js';
 import { killAll, runCli, spawnServer, type CliResult } from '../helpers/proc.js';
+import { openDb } from '../../src/db/open.js';
 
 let dir: TempDir;
 let env: Record<string, string>;
@@ -121,5 +122,95 @@ describe('capillary CLI (PGlite file mode)', { timeout: 180_000 }, () => {
       await server.stop();
     }
     expect((await server.exited).code).toBe(0);
+  });
+});
+
+// ---------------------------------------------------------------- red envelopes
+// Alice (CNY, 75.00 left after the steps above) sends envelopes; Bob grabs into a new
+// account, Carol into the bank's. Each command opens the folder (~1-2 s), so the steps
+// are few and each checks several things.
+describe('capillary envelopes and customer-groups (PGlite file mode)', { timeout: 180_000 }, () => {
+  const bobAccount = uuid7();
+  const family = uuid7(); // an equal envelope to the "fam" group
+  const linked = uuid7(); // a link envelope that expires and is refunded
+  let bobGrab: any;
+
+  it('customer-groups save and show; an unknown group exits 2', async () => {
+    expect(json(await cli('accounts', 'create', '--id', bobAccount, '--currency', 'CNY', '--code', '2001'))).toMatchObject({ id: bobAccount });
+    const saved = json(await cli('customer-groups', 'save', 'fam', '--name', 'Family', '--members', 'carol-c, bob-c,bob-c'));
+    expect(saved).toMatchObject({ id: 'fam', name: 'Family', member_customer_ids: ['bob-c', 'carol-c'] });
+    expect(json(await cli('customer-groups', 'show', 'fam'))).toEqual(saved);
+    usageError(await cli('customer-groups', 'show', 'nope'), /^capillary: customer_group_not_found: no customer group nope\n$/);
+  });
+
+  it('envelopes create funds an envelope and replays by id; refusals exit 2 with the code and change nothing', async () => {
+    const args = ['envelopes', 'create', '--id', family, '--from', alice, '--sender', 'alice-c', '--amount', '1000', '--shares', '4', '--mode', 'equal', '--group', 'fam', '--greeting', '恭喜发财'];
+    const created = json(await cli(...args));
+    expect(created).toMatchObject({
+      replayed: false,
+      envelope: { id: family, funding_account_id: alice, currency: 'CNY', total_amount: '1000', share_count: 4, mode: 'equal', greeting: '恭喜发财', audience: { kind: 'group', group_id: 'fam' }, status: 'open', remaining_amount: '1000' },
+    });
+    expect(json(await cli(...args))).toEqual({ ...created, replayed: true });
+    const base = ['envelopes', 'create', '--from', alice, '--sender', 'alice-c'];
+    usageError(await cli(...base, '--amount', '1000', '--shares', '0'), /^capillary: envelope_shares_out_of_range \(--shares\): share_count must be 1\.\.10000\n$/);
+    usageError(await cli(...base, '--amount', '100000', '--shares', '2'), /^capillary: exceeds_credits \(--from\): .*\n$/);
+  });
+
+  it('envelopes grab pays a share and replays; a customer outside the group exits 2 not_in_audience', async () => {
+    const first = json(await cli('envelopes', 'grab', family, '--customer', 'bob-c', '--account', bobAccount));
+    expect(first).toMatchObject({ replayed: false, grab: { envelope_id: family, customer_id: 'bob-c', account_id: bobAccount, amount: '250', position: 1 } });
+    bobGrab = first.grab;
+    expect(json(await cli('envelopes', 'grab', family, '--customer', 'bob-c', '--account', bobAccount))).toEqual({ replayed: true, grab: bobGrab });
+    usageError(await cli('envelopes', 'grab', family, '--customer', 'dave-c', '--account', bank), /^capillary: not_in_audience: /);
+  });
+
+  it('envelopes show and list; list needs exactly one of --sent-by and --received-by', async () => {
+    const shown = json(await cli('envelopes', 'show', family));
+    expect(shown.envelope).toMatchObject({ id: family, status: 'open', claimed_count: 1, claimed_amount: '250', remaining_amount: '750', luckiest_position: null });
+    expect(shown.grabs).toEqual([{ ...bobGrab, luckiest: false }]);
+    const sent = json(await cli('envelopes', 'list', '--sent-by', 'alice-c'));
+    expect(sent.map((e: any) => e.id)).toEqual([family]);
+    const received = json(await cli('envelopes', 'list', '--received-by', 'bob-c', '--limit', '10'));
+    expect(received).toEqual([{ envelope: expect.objectContaining({ id: family, claimed_count: 1 }), grab: bobGrab }]);
+    usageError(await cli('envelopes', 'list'), /exactly one of --sent-by and --received-by/);
+  });
+
+  it('envelopes refund-expired returns what is left of an expired envelope, once', async () => {
+    const created = json(await cli('envelopes', 'create', '--id', linked, '--from', alice, '--sender', 'alice-c', '--amount', '500', '--shares', '5', '--expires-in', '60'));
+    expect(created.envelope.audience).toEqual({ kind: 'link' });
+    const got = json(await cli('envelopes', 'grab', linked, '--customer', 'carol-c', '--account', bank, '--link-token', created.envelope.link_token));
+    const left = 500n - BigInt(got.grab.amount);
+
+    // Test fixture: move the envelope's expiry into the past in the database directly
+    // (the shortest expiry the CLI accepts is 60 s); no CLI process has the folder open now.
+    const db = await openDb({ data_dir: dir.path });
+    try {
+      await db.query(`UPDATE envelopes SET expires_at = now() - interval '1 minute' WHERE id = $1`, [linked]);
+    } finally {
+      await db.close();
+    }
+    expect(json(await cli('envelopes', 'refund-expired'))).toEqual({ refunded: 1, failed: 0 });
+    expect(json(await cli('envelopes', 'refund-expired'))).toEqual({ refunded: 0, failed: 0 });
+    const shown = json(await cli('envelopes', 'show', linked));
+    expect(shown.envelope).toMatchObject({ status: 'expired', claimed_amount: got.grab.amount, refunded_amount: String(left), remaining_amount: '0', luckiest_position: 1 });
+    // Alice paid 1000 + 500 and got `left` back; the family envelope still holds 750.
+    expect(json(await cli('accounts', 'show', alice))).toMatchObject({ debits_posted: String(2550 + 1500), credits_posted: String(10050n + left) });
+  });
+
+  it('mistakes the option parser catches (a missing required option, a --mode outside its choices) also exit 2', async () => {
+    // src/cli/common.ts: "A user mistake: printed without a stack trace, exit code 2."
+    const missing = await cli('envelopes', 'create', '--sender', 'alice-c', '--amount', '100', '--shares', '2');
+    expect(missing.stderr).toMatch(/--from/);
+    expect(missing.code, missing.stderr).toBe(2);
+    const mode = await cli('envelopes', 'create', '--from', alice, '--sender', 'alice-c', '--amount', '100', '--shares', '2', '--mode', 'lucky');
+    expect(mode.stderr).toMatch(/lucky/);
+    expect(mode.code, mode.stderr).toBe(2);
+  });
+
+  it('a malformed value is reported under the option the user typed (--from, --amount), not the API field name', async () => {
+    const res = await cli('envelopes', 'create', '--from', 'not-a-uuid', '--sender', 'alice-c', '--amount', 'abc', '--shares', '2');
+    expect(res.code, res.stderr).toBe(2);
+    expect(res.stderr).toMatch(/--from/);
+    expect(res.stderr).toMatch(/--amount/);
   });
 });

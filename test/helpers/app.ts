@@ -21,6 +21,10 @@ export interface Keys {
   /** ledger:read + ledger:write: what an ordinary client holds. */
   rw: string;
   metrics: string;
+  /** envelopes:read + envelopes:write + ledger:read + ledger:write: a red-envelope client that also reads balances. */
+  envelopes: string;
+  /** envelopes:read only. */
+  envelopes_read: string;
 }
 
 export const KEY_SCOPES: Record<keyof Keys, Scope[]> = {
@@ -29,6 +33,8 @@ export const KEY_SCOPES: Record<keyof Keys, Scope[]> = {
   write: ['ledger:write'],
   rw: ['ledger:read', 'ledger:write'],
   metrics: ['metrics:read'],
+  envelopes: ['envelopes:read', 'envelopes:write', 'ledger:read', 'ledger:write'],
+  envelopes_read: ['envelopes:read'],
 };
 
 export async function createKeys(db: Queryable, now: Date): Promise<Keys> {

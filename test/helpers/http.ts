@@ -62,6 +62,10 @@ export class Client {
     return this.request<T>('POST', path, json === undefined ? options : { ...options, json });
   }
 
+  put<T = any>(path: string, json?: unknown, options: RequestOptions = {}) {
+    return this.request<T>('PUT', path, json === undefined ? options : { ...options, json });
+  }
+
   delete<T = any>(path: string, options?: RequestOptions) {
     return this.request<T>('DELETE', path, options);
   }

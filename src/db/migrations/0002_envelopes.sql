@@ -24,6 +24,10 @@ CREATE TABLE envelopes (
   status               text    NOT NULL CHECK (status IN ('open', 'empty', 'expired')),
   refunded_amount      bigint  NOT NULL DEFAULT 0 CHECK (refunded_amount >= 0),
   refund_error         text,
+  -- After a refused refund, the sweep leaves the envelope alone until then (others go first).
+  refund_retry_at      timestamptz,
+  -- The largest share (earliest on a tie), set when the envelope finishes.
+  luckiest_position    integer,
   fingerprint          text    NOT NULL,
   expires_at           timestamptz NOT NULL,
   created_at           timestamptz NOT NULL,
