@@ -2,19 +2,18 @@
  * The ledger benchmark: `npm run bench:ledger -- [--quick] [--engine …] [--transfers N] [--out FILE]`.
  * Measures the batched write path in-process and through HTTP, and two baselines in the
  * same run (a naive transaction-per-transfer ledger and a raw bulk-insert ceiling), on
- * PostgreSQL and on embedded PGlite; prints a table and writes docs/benchmarks.md.
+ * PostgreSQL and on embedded PGlite; prints a table and writes its section of docs/benchmarks.md.
  */
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Cleanup, cleanUpOnSignals } from './lib/cleanup.js';
 import { otherLoad } from './lib/cpu.js';
+import { createPgDatabase, openEngine, pgSettings, serverVersion } from './lib/database.js';
+import { writeSection } from './lib/doc-section.js';
+import { BENCHMARKS_DOC, machine, sourceState } from './lib/run-info.js';
 import { fmtInt } from './lib/stats.js';
 import type { EngineContext } from './ledger/context.js';
-import { createPgDatabase, openEngine, packageVersion, pgSettings, serverVersion } from './ledger/database.js';
-import { runHttpBatch, runHttpSingle, ServerProcess } from './ledger/http.js';
+import { runHttpBatch, runHttpSingle, startLedgerServer } from './ledger/http.js';
 import { NOTES } from './ledger/notes.js';
 import { parseOptions, USAGE, UsageError, type EngineName, type LedgerBenchOptions } from './ledger/options.js';
 import { consoleReport, markdownReport, type EngineReport, type RunReport } from './ledger/report.js';
@@ -22,30 +21,7 @@ import { sizesFor, type ScenarioResult } from './ledger/scenario.js';
 import { runNaive, runRaw } from './ledger/baselines.js';
 import { runWritePath, WRITE_PATH_SCENARIOS } from './ledger/write-path.js';
 
-const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DEFAULT_OUT = resolve(PROJECT_ROOT, 'docs', 'benchmarks.md');
-
-/** Things to undo, last first: servers, pools, databases. Runs on success, failure and Ctrl-C. */
-class Cleanup {
-  private readonly steps: Array<{ what: string; fn: () => Promise<void> }> = [];
-  push(what: string, fn: () => Promise<void>): number {
-    return this.steps.push({ what, fn }) - 1;
-  }
-  /** Runs (and forgets) every step pushed at or after `mark`. */
-  async runFrom(mark = 0): Promise<void> {
-    while (this.steps.length > mark) {
-      const step = this.steps.pop()!;
-      try {
-        await step.fn();
-      } catch (err) {
-        console.error(`cleanup: ${step.what} failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-  }
-  get size(): number {
-    return this.steps.length;
-  }
-}
+const DEFAULT_OUT = BENCHMARKS_DOC;
 
 const runStarted = performance.now();
 const log = (line: string) => console.log(line);
@@ -79,7 +55,7 @@ async function runEngine(engine: EngineName, options: LedgerBenchOptions, cleanu
     // slow starts (PGlite initialises a fresh cluster in each process) overlap; it then sits
     // idle until the HTTP scenarios.
     progress(engine, 'starting the HTTP server in a child process');
-    const [dbOpened, serverStarted] = await Promise.allSettled([openEngine(engine, pgUrl), ServerProcess.start(engine, pgUrl)]);
+    const [dbOpened, serverStarted] = await Promise.allSettled([openEngine(engine, pgUrl), startLedgerServer(engine, pgUrl)]);
     if (serverStarted.status === 'fulfilled') {
       const server = serverStarted.value;
       cleanup.push('stop the HTTP server', () => server.stop());
@@ -113,33 +89,6 @@ async function runEngine(engine: EngineName, options: LedgerBenchOptions, cleanu
   }
 }
 
-/** Which code was measured: the commit, and whether src/ had uncommitted changes. */
-function sourceState(): string {
-  try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const commit = git('rev-parse', '--short', 'HEAD');
-    const changed = git('diff', '--name-only', 'HEAD', '--', 'src').split('\n').filter(Boolean);
-    if (changed.length === 0) return `git ${commit}`;
-    const diffId = createHash('sha1').update(git('diff', 'HEAD', '--', 'src')).digest('hex').slice(0, 10);
-    return `git ${commit} plus uncommitted changes (diff sha1 ${diffId}) to ${changed.map((f) => `\`${f}\``).join(', ')}`;
-  } catch {
-    return 'unknown (not a git checkout)';
-  }
-}
-
-function machine(): RunReport['machine'] {
-  return {
-    cpus: os.availableParallelism(),
-    cpu_model: os.cpus()[0]?.model.trim() ?? 'unknown',
-    memory_gib: os.totalmem() / 2 ** 30,
-    os: `${os.type()} ${os.release()} (${os.arch()})`,
-    node: process.version,
-    pglite: packageVersion('@electric-sql/pglite'),
-    autocannon: packageVersion('autocannon'),
-    pg_client: packageVersion('pg'),
-  };
-}
-
 export async function main(args: readonly string[], command = `npm run bench:ledger${args.length ? ` -- ${args.join(' ')}` : ''}`): Promise<number> {
   let options: LedgerBenchOptions;
   try {
@@ -161,15 +110,10 @@ export async function main(args: readonly string[], command = `npm run bench:led
 
   const started = performance.now();
   const startedAt = new Date();
+  // The code measured is the code built just before this process started: read it now, not after a run others may edit through.
+  const source = sourceState();
   const cleanup = new Cleanup();
-  let interrupted = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupted = true;
-    console.error(`\n${signal}: cleaning up (servers, pools, the bench database)…`);
-    void cleanup.runFrom(0).finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const signals = cleanUpOnSignals(cleanup, 'servers, pools, the bench database');
   try {
     log(`ledger benchmark${options.quick ? ' (--quick: tiny sizes, a smoke run)' : ''}: ${options.engines.join(', ')}`);
     const background = await otherLoad(options.quick ? 250 : 2_000);
@@ -178,25 +122,23 @@ export async function main(args: readonly string[], command = `npm run bench:led
     }
     const engines: EngineReport[] = [];
     for (const engine of options.engines) engines.push(await runEngine(engine, options, cleanup));
-    const report: RunReport = { command, started_at: startedAt, wall_s: (performance.now() - started) / 1000, quick: options.quick, machine: machine(), source: sourceState(), background_load: background, engines };
+    const report: RunReport = { command, started_at: startedAt, wall_s: (performance.now() - started) / 1000, quick: options.quick, machine: machine(), source, background_load: background, engines };
     log(consoleReport(report));
     if (out) {
-      mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, markdownReport(report, NOTES));
-      log(`\nwrote ${out}`);
+      writeSection(out, 'ledger', markdownReport(report, NOTES));
+      log(`\nwrote the ledger section of ${out}`);
     } else {
       log('\n(--quick: nothing written)');
     }
     log(`wall time ${report.wall_s.toFixed(1)} s`);
     return 0;
   } catch (err) {
-    if (interrupted) return 130;
+    if (signals.interrupted) return 130;
     console.error(`\nbench ledger FAILED: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
     return 1;
   } finally {
     await cleanup.runFrom(0);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.dispose();
   }
 }
 

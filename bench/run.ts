@@ -11,6 +11,7 @@ interface Benchmark {
 
 const BENCHMARKS: Record<string, { describe: string; load: () => Promise<Benchmark> }> = {
   ledger: { describe: 'batched ledger write path vs naive and raw baselines, in-process and over HTTP', load: () => import('./ledger.js') },
+  envelopes: { describe: 'red-envelope grabs through HTTP (hot envelope, many envelopes) vs a naive transaction-per-grab server', load: () => import('./envelopes.js') },
 };
 
 const usage = () =>

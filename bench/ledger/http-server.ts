@@ -9,7 +9,7 @@ import { systemClock } from '../../src/server/clock.js';
 import { createKey } from '../../src/auth/store.js';
 import type { Db } from '../../src/db/port.js';
 import type { AccountId } from '../../src/ledger/types.js';
-import { openEngine } from './database.js';
+import { openEngine } from '../lib/database.js';
 import { createAccounts, emptyLedger, ledgerTotals, settle } from './ledger-state.js';
 import type { FromServer, ToServer } from './protocol.js';
 

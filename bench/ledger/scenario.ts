@@ -1,6 +1,7 @@
 /** What every scenario reports, and the sizes each run uses. */
 import type { Anatomy } from './anatomy.js';
 import type { CpuShares } from '../lib/cpu.js';
+import type { WriterBatches } from '../lib/metrics.js';
 import type { EngineName } from './options.js';
 
 export type ScenarioKey =
@@ -34,11 +35,7 @@ export interface ScenarioResult {
   writer?: WriterBatches;
 }
 
-export interface WriterBatches {
-  batches: number;
-  mean_transfers: number;
-  mean_ms: number;
-}
+export type { WriterBatches };
 
 export interface Sizes {
   accounts: number;

@@ -1,8 +1,11 @@
 /**
- * The databases the benchmark runs on: a fresh PostgreSQL database per run (dropped at the
- * end, even on failure), or embedded PGlite in memory.
+ * The databases the benchmarks run on: a fresh PostgreSQL database per run (dropped at the
+ * end, even on failure), embedded PGlite in memory, or a temporary PGlite data folder.
  */
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { openPostgres } from '../../src/db/postgres.js';
 import { openPglite } from '../../src/db/pglite.js';
@@ -53,4 +56,16 @@ export function packageVersion(name: string): string {
   } catch {
     return 'unknown';
   }
+}
+
+export interface TempDir {
+  path: string;
+  remove(): Promise<void>;
+}
+
+/** A fresh folder under the system temp dir (a PGlite DATA_DIR), removed with everything in it. */
+export async function createTempDir(prefix: string): Promise<TempDir> {
+  const path = await mkdtemp(join(tmpdir(), `${prefix}-`));
+  let removed: Promise<void> | undefined;
+  return { path, remove: () => (removed ??= rm(path, { recursive: true, force: true })) };
 }

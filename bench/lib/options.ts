@@ -1,0 +1,65 @@
+/** The shared part of every benchmark's command line: walking the arguments, clear errors, common value types. */
+
+export class UsageError extends Error {}
+
+export type EngineName = 'pglite' | 'postgres';
+
+export interface OptionArg {
+  /** `--name` (without any `=value`), or the bare argument. */
+  name: string;
+  /** The option's value: `--name=value` or the next argument; a UsageError if there is none. */
+  value(): string;
+  /** Asserts the option takes no value (`--quick=1` is an error). */
+  flag(): void;
+}
+
+/** Calls `on` once per option; an option given twice is a UsageError. `on` throws UsageError for unknown names. */
+export function walkOptions(args: readonly string[], on: (option: OptionArg) => void): void {
+  const seen = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
+    if (seen.has(name)) throw new UsageError(`${name} given twice`);
+    seen.add(name);
+    on({
+      name,
+      value: () => {
+        if (inline !== undefined) return inline;
+        const next = args[i + 1];
+        if (next === undefined || next.startsWith('--')) throw new UsageError(`${name} needs a value`);
+        i++;
+        return next;
+      },
+      flag: () => {
+        if (inline !== undefined) throw new UsageError(`${name} takes no value`);
+      },
+    });
+  }
+}
+
+export const unknownOption = (name: string): never => {
+  throw new UsageError(`unknown option "${name}"`);
+};
+
+/** An integer in [min, max]; `_` and `,` group digits (10_000, 10,000). */
+export function parseInteger(raw: string, name: string, min: number, max: number): number {
+  const n = Number(raw.replace(/[_,]/g, ''));
+  if (!/^[0-9][0-9_,]*$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${name} must be an integer from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}, got "${raw}"`);
+  }
+  return n;
+}
+
+/** pglite | postgres | both → the engines to run, PostgreSQL first. */
+export function parseEngines(raw: string): EngineName[] {
+  if (raw === 'both') return ['postgres', 'pglite'];
+  if (raw === 'pglite' || raw === 'postgres') return [raw];
+  throw new UsageError(`--engine must be pglite, postgres or both, got "${raw}"`);
+}
+
+export function parseOutFile(raw: string): string {
+  if (raw.trim() === '') throw new UsageError('--out needs a file name');
+  return raw;
+}
