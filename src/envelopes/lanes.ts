@@ -1,9 +1,10 @@
 /**
  * The hot-envelope machinery: one in-memory lane per envelope this process has seen.
  *
- * - Grabs for one envelope wait in its lane; the lane sends them to the ledger writer as
- *   one joined work (one row lock, one draw each, one transfer each), and while that batch
- *   commits the next burst gathers. A burst of thousands costs a few transactions.
+ * - Grabs for one envelope wait in its lane; one dispatcher sends the waiting grabs of every
+ *   lane to the ledger writer as one joined work (one row lock per envelope, one draw and
+ *   one transfer per grab), and while that batch commits the next burst gathers. A burst
+ *   of thousands costs a few transactions, however many envelopes it touches.
  * - Once a lane learns its envelope is finished (every share taken, or expired), it loads
  *   the final list of winners once and answers every later grab from memory: losers learn
  *   at once, repeat grabbers get their first result, and the database is not touched.
@@ -51,13 +52,17 @@ interface Lane {
   envelope: Pick<Envelope, 'id' | 'holding_account_id' | 'expires_at' | 'audience_kind' | 'link_token'>;
   audience: Set<string> | null;
   queue: Waiting[];
-  busy: boolean;
+  /** Batches of this lane being committed right now. */
+  inFlight: number;
   finished?: { reason: Finished; winners: Promise<Map<string, Grab>>; size: number };
 }
 
 export class GrabLanes {
   private readonly lanes = new Map<string, Lane>();
   private readonly loading = new Map<string, Promise<Lane | undefined>>();
+  /** Lanes with grabs waiting to be dispatched, in the order they will be served. */
+  private readonly waiting = new Set<Lane>();
+  private dispatching = false;
   private cachedWinners = 0;
   private readonly batchMax: number;
   private readonly queueMax: number;
@@ -93,43 +98,85 @@ export class GrabLanes {
     if (lane.queue.length >= this.queueMax) throw new OverloadedError();
     return new Promise<GrabOutcome>((resolve, reject) => {
       lane.queue.push({ request, resolve, reject });
-      if (!lane.busy) {
-        lane.busy = true;
+      this.waiting.add(lane);
+      if (!this.dispatching) {
+        this.dispatching = true;
         // Let every grab that arrives in this turn of the event loop join the first batch.
-        setImmediate(() => void this.drain(lane));
+        setImmediate(() => void this.dispatch());
       }
     });
   }
 
-  /** Sends the lane's waiting grabs to the writer, one batch at a time, until none wait. */
-  private async drain(lane: Lane): Promise<void> {
+  /**
+   * Hands the waiting grabs of every lane to the writer as one joined work, one work at a
+   * time (the writer commits one batch at a time anyway), until none wait. The next burst
+   * gathers while a batch commits. A lane with more waiting than fits goes to the back of
+   * the line, so one hot envelope cannot starve the others.
+   */
+  private async dispatch(): Promise<void> {
     try {
-      while (lane.queue.length > 0) {
-        if (lane.finished) {
-          const winners = await lane.finished.winners;
-          for (const waiting of lane.queue.splice(0)) waiting.resolve(answerFinished(lane.finished.reason, winners, waiting.request));
-          return;
+      while (this.waiting.size > 0) {
+        const groups: { lane: Lane; batch: Waiting[] }[] = [];
+        let room = this.batchMax;
+        for (const lane of [...this.waiting]) {
+          if (room === 0) break;
+          this.waiting.delete(lane);
+          if (lane.finished) {
+            void this.answerFromMemory(lane, lane.queue.splice(0));
+            continue;
+          }
+          const batch = lane.queue.splice(0, room);
+          room -= batch.length;
+          if (lane.queue.length > 0) this.waiting.add(lane);
+          if (batch.length > 0) groups.push({ lane, batch });
         }
-        const batch = lane.queue.splice(0, this.batchMax);
-        let result: GrabBatchOutcome;
-        try {
-          result = await this.writer.join(grabWork(lane.envelope.id, lane.envelope.holding_account_id, batch.map((w) => w.request), this.random));
-        } catch (err) {
-          for (const waiting of batch) waiting.reject(err);
-          continue;
-        }
-        if (result.state) this.learn(lane, result.state);
+        if (groups.length > 0) await this.commit(groups);
+      }
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  private async commit(groups: { lane: Lane; batch: Waiting[] }[]): Promise<void> {
+    groups.forEach((g) => (g.lane.inFlight += 1));
+    try {
+      let outcomes: GrabBatchOutcome[];
+      try {
+        const work = grabWork(
+          groups.map(({ lane, batch }) => ({ envelope_id: lane.envelope.id, holding_account_id: lane.envelope.holding_account_id, requests: batch.map((w) => w.request) })),
+          this.random,
+        );
+        outcomes = await this.writer.join(work);
+      } catch (err) {
+        for (const { batch } of groups) for (const waiting of batch) waiting.reject(err);
+        return;
+      }
+      groups.forEach(({ lane, batch }, k) => {
+        const outcome = outcomes[k]!;
+        if (outcome.state) this.learn(lane, outcome.state);
         const retries: Waiting[] = [];
         batch.forEach((waiting, i) => {
-          const answer = result.answers[i]!;
+          const answer = outcome.answers[i]!;
           if (answer === 'retry') retries.push(waiting);
           else waiting.resolve(answer);
         });
-        // Ahead of newer arrivals: they lost their turn only to a payout the ledger refused.
-        lane.queue.unshift(...retries);
-      }
+        if (retries.length > 0) {
+          // Ahead of newer arrivals: they lost their turn only to a payout the ledger refused.
+          lane.queue.unshift(...retries);
+          this.waiting.add(lane);
+        }
+      });
     } finally {
-      lane.busy = false;
+      groups.forEach((g) => (g.lane.inFlight -= 1));
+    }
+  }
+
+  private async answerFromMemory(lane: Lane, waiting: Waiting[]): Promise<void> {
+    try {
+      const winners = await lane.finished!.winners;
+      for (const w of waiting) w.resolve(answerFinished(lane.finished!.reason, winners, w.request));
+    } catch (err) {
+      for (const w of waiting) w.reject(err);
     }
   }
 
@@ -169,7 +216,7 @@ export class GrabLanes {
     const envelope = await store.getEnvelope(this.db, envelopeId);
     if (!envelope) return undefined;
     const audience = envelope.audience_kind === 'link' ? null : new Set(await store.audienceOf(this.db, envelopeId));
-    const lane: Lane = { envelope, audience, queue: [], busy: false };
+    const lane: Lane = { envelope, audience, queue: [], inFlight: 0 };
     if (envelope.status !== 'open') this.finish(lane, envelope.status === 'empty' ? 'envelope_empty' : 'envelope_expired');
     this.lanes.set(envelopeId, lane);
     this.evict();
@@ -181,7 +228,7 @@ export class GrabLanes {
     if (this.lanes.size <= this.lanesMax && this.cachedWinners <= this.winnersMax) return;
     for (const [id, lane] of this.lanes) {
       if (this.lanes.size <= this.lanesMax && this.cachedWinners <= this.winnersMax) return;
-      if (lane.busy || lane.queue.length > 0) continue;
+      if (lane.inFlight > 0 || lane.queue.length > 0) continue;
       this.lanes.delete(id);
       this.cachedWinners -= lane.finished?.size ?? 0;
     }

@@ -159,7 +159,8 @@ export class Envelopes {
   /** One pass of the refund sweep: every envelope past its expiry returns its remainder, exactly once. */
   async refundExpired(limit = REFUND_SWEEP_BATCH): Promise<SweepReport> {
     const due = await store.dueEnvelopeIds(this.db, this.clock.now(), limit);
-    const outcomes = await Promise.all(due.map((id) => this.ledger.writer.join(refundWork(id))));
+    if (due.length === 0) return { refunded: 0, failed: 0 };
+    const outcomes = await this.ledger.writer.join(refundWork(due));
     const report: SweepReport = { refunded: 0, failed: 0 };
     for (const outcome of outcomes) {
       if (outcome.refunded) report.refunded += 1;

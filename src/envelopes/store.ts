@@ -13,8 +13,6 @@ const ENVELOPE_COLUMNS = `id, sender_customer_id, funding_account_id, holding_ac
   claimed_count, status, refunded_amount, refund_error, refund_retry_at, luckiest_position, fingerprint, expires_at, created_at,
   updated_at, finished_at`;
 const GRAB_COLUMNS = 'envelope_id, customer_id, account_id, amount, transfer_id, position, grabbed_at';
-/** The largest share of envelope $1, the earliest on a tie (a sub-select for the UPDATEs that finish an envelope). */
-const LUCKIEST = 'SELECT g.position FROM envelope_grabs g WHERE g.envelope_id = $1 ORDER BY g.amount DESC, g.position ASC LIMIT 1';
 
 function envelopeFromRow(row: Row): Envelope {
   return {
@@ -64,10 +62,14 @@ export async function getEnvelope(db: Queryable, id: string): Promise<Envelope |
   return rows[0] ? envelopeFromRow(rows[0]) : undefined;
 }
 
-/** Locks the envelope row for the rest of the transaction (the writer's). */
-export async function lockEnvelope(tx: Queryable, id: string): Promise<Envelope | undefined> {
-  const { rows } = await tx.query(`SELECT ${ENVELOPE_COLUMNS} FROM envelopes WHERE id = $1 FOR UPDATE`, [id]);
-  return rows[0] ? envelopeFromRow(rows[0]) : undefined;
+/**
+ * Locks envelope rows for the rest of the transaction (the writer's), in id order so every
+ * process takes them in the same order. Missing ids are simply absent from the map.
+ */
+export async function lockEnvelopes(tx: Queryable, ids: readonly string[]): Promise<Map<string, Envelope>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await tx.query(`SELECT ${ENVELOPE_COLUMNS} FROM envelopes WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [[...ids]]);
+  return new Map(rows.map((row) => [row.id as string, envelopeFromRow(row)]));
 }
 
 export async function insertEnvelope(tx: Queryable, envelope: Envelope, audience: readonly string[]): Promise<void> {
@@ -91,63 +93,96 @@ export async function insertEnvelope(tx: Queryable, envelope: Envelope, audience
   }
 }
 
-/** Grabs already committed on this envelope by any of these customers. */
-export async function grabsOf(tx: Queryable, envelopeId: string, customerIds: readonly string[]): Promise<Map<string, Grab>> {
-  if (customerIds.length === 0) return new Map();
+/** Grabs already committed by these (envelope, customer) pairs, keyed `envelope_id customer_id`. */
+export async function grabsOf(tx: Queryable, pairs: readonly { envelope_id: string; customer_id: string }[]): Promise<Map<string, Grab>> {
+  if (pairs.length === 0) return new Map();
   const { rows } = await tx.query(
-    `SELECT ${GRAB_COLUMNS} FROM envelope_grabs WHERE envelope_id = $1 AND customer_id = ANY($2::text[])`,
-    [envelopeId, [...customerIds]],
+    `SELECT ${GRAB_COLUMNS.split(', ').map((c) => `g.${c}`).join(', ')}
+     FROM unnest($1::uuid[], $2::text[]) AS u(envelope_id, customer_id)
+     JOIN envelope_grabs g ON g.envelope_id = u.envelope_id AND g.customer_id = u.customer_id`,
+    [pairs.map((p) => p.envelope_id), pairs.map((p) => p.customer_id)],
   );
-  return new Map(rows.map((row) => [row.customer_id as string, grabFromRow(row)]));
+  return new Map(rows.map((row) => [grabKey(row.envelope_id as string, row.customer_id as string), grabFromRow(row)]));
 }
 
-export async function insertGrabs(tx: Queryable, grabs: readonly Grab[]): Promise<void> {
-  if (grabs.length === 0) return;
+export const grabKey = (envelopeId: string, customerId: string): string => `${envelopeId} ${customerId}`;
+
+export interface ShareUpdate extends ShareState {
+  id: string;
+  finished_at: Date | null;
+}
+
+/**
+ * Writes a batch's paid grabs and the new share state of every envelope they came from,
+ * in one statement. Envelopes that finished get their luckiest grab in a second statement
+ * (it must see the grabs just written).
+ */
+export async function saveGrabs(tx: Queryable, grabs: readonly Grab[], updates: readonly ShareUpdate[], now: Date): Promise<void> {
+  if (updates.length === 0) return;
   await tx.query(
-    `INSERT INTO envelope_grabs (${GRAB_COLUMNS})
-     SELECT $1, u.customer_id, u.account_id, u.amount, u.transfer_id, u.position, $6
-     FROM unnest($2::text[], $3::uuid[], $4::int8[], $5::uuid[], $7::int4[]) AS u(customer_id, account_id, amount, transfer_id, position)`,
+    `WITH paid AS (
+       INSERT INTO envelope_grabs (${GRAB_COLUMNS})
+       SELECT g.envelope_id, g.customer_id, g.account_id, g.amount, g.transfer_id, g.position, $13
+       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::int8[], $5::uuid[], $6::int4[])
+         AS g(envelope_id, customer_id, account_id, amount, transfer_id, position)
+     )
+     UPDATE envelopes e SET remaining_amount = u.remaining_amount, remaining_shares = u.remaining_shares,
+       claimed_amount = u.claimed_amount, claimed_count = u.claimed_count, status = u.status,
+       finished_at = u.finished_at, updated_at = $13
+     FROM unnest($7::uuid[], $8::int8[], $9::int4[], $10::int8[], $11::int4[], $12::text[], $14::timestamptz[])
+       AS u(id, remaining_amount, remaining_shares, claimed_amount, claimed_count, status, finished_at)
+     WHERE e.id = u.id`,
     [
-      grabs[0]!.envelope_id,
+      grabs.map((g) => g.envelope_id),
       grabs.map((g) => g.customer_id),
       grabs.map((g) => g.account_id),
       grabs.map((g) => g.amount),
       grabs.map((g) => g.transfer_id),
-      grabs[0]!.grabbed_at.toISOString(),
       grabs.map((g) => g.position),
+      updates.map((u) => u.id),
+      updates.map((u) => u.remaining_amount),
+      updates.map((u) => u.remaining_shares),
+      updates.map((u) => u.claimed_amount),
+      updates.map((u) => u.claimed_count),
+      updates.map((u) => u.status),
+      now.toISOString(),
+      updates.map((u) => u.finished_at?.toISOString() ?? null),
     ],
   );
+  const finished = updates.filter((u) => u.status !== 'open').map((u) => u.id);
+  if (finished.length > 0) await setLuckiest(tx, finished);
 }
 
-export async function saveShareState(tx: Queryable, id: string, state: ShareState & { finished_at: Date | null }, now: Date): Promise<void> {
+/** The largest share of each envelope, the earliest on a tie. */
+async function setLuckiest(tx: Queryable, ids: readonly string[]): Promise<void> {
   await tx.query(
-    `UPDATE envelopes SET remaining_amount = $2, remaining_shares = $3, claimed_amount = $4, claimed_count = $5,
-       status = $6, finished_at = $7, updated_at = $8,
-       luckiest_position = CASE WHEN $6 = 'open' THEN NULL ELSE (${LUCKIEST}) END
-     WHERE id = $1`,
-    [id, state.remaining_amount, state.remaining_shares, state.claimed_amount, state.claimed_count, state.status,
-     state.finished_at?.toISOString() ?? null, now.toISOString()],
+    `UPDATE envelopes e SET luckiest_position = (
+       SELECT g.position FROM envelope_grabs g WHERE g.envelope_id = e.id ORDER BY g.amount DESC, g.position ASC LIMIT 1)
+     WHERE e.id = ANY($1::uuid[])`,
+    [[...ids]],
   );
 }
 
-export async function markRefunded(tx: Queryable, id: string, refunded: bigint, now: Date): Promise<void> {
+/** Marks envelopes refunded (their remainder has just been posted back) and finishes them. */
+export async function markRefunded(tx: Queryable, refunds: readonly { id: string; amount: bigint }[], now: Date): Promise<void> {
+  if (refunds.length === 0) return;
   await tx.query(
-    `UPDATE envelopes SET refunded_amount = refunded_amount + $2, remaining_amount = 0, remaining_shares = 0,
-       status = 'expired', refund_error = NULL, refund_retry_at = NULL, finished_at = $3, updated_at = $3,
-       luckiest_position = (${LUCKIEST})
-     WHERE id = $1`,
-    [id, refunded, now.toISOString()],
+    `UPDATE envelopes e SET refunded_amount = e.refunded_amount + u.amount, remaining_amount = 0, remaining_shares = 0,
+       status = 'expired', refund_error = NULL, refund_retry_at = NULL, finished_at = $3, updated_at = $3
+     FROM unnest($1::uuid[], $2::int8[]) AS u(id, amount) WHERE e.id = u.id`,
+    [refunds.map((r) => r.id), refunds.map((r) => r.amount), now.toISOString()],
   );
+  await setLuckiest(tx, refunds.map((r) => r.id));
 }
 
-/** A refused refund: remember why, and let the sweep try other envelopes first until `retryAt`. */
-export async function setRefundError(tx: Queryable, id: string, code: string, retryAt: Date, now: Date): Promise<void> {
-  await tx.query(`UPDATE envelopes SET refund_error = $2, refund_retry_at = $3, updated_at = $4 WHERE id = $1`, [
-    id,
-    code,
-    retryAt.toISOString(),
-    now.toISOString(),
-  ]);
+/** Refused refunds: remember why, and let the sweep try other envelopes first until `retryAt`. */
+export async function setRefundErrors(tx: Queryable, refusals: readonly { id: string; code: string }[], retryAt: Date, now: Date): Promise<void> {
+  if (refusals.length === 0) return;
+  await tx.query(
+    `UPDATE envelopes e SET refund_error = u.code, refund_retry_at = $3, updated_at = $4
+     FROM unnest($1::uuid[], $2::text[]) AS u(id, code) WHERE e.id = u.id`,
+    [refusals.map((r) => r.id), refusals.map((r) => r.code), retryAt.toISOString(), now.toISOString()],
+  );
 }
 
 /** Open envelopes whose expiry has passed (and whose last refused refund is not too recent), oldest first. */
