@@ -130,6 +130,7 @@ export function grabWork(groups: readonly EnvelopeGrabs[], random: RandomSource)
   return {
     lock_key: ENVELOPE_ROWS_LOCK_KEY,
     transfers_max: groups.reduce((n, g) => n + g.requests.length, 0),
+    new_transfer_ids: true,
     async plan(tx, now) {
       const envelopes = await store.lockEnvelopes(tx, groups.map((g) => g.envelope_id).sort());
       const pairs = groups.flatMap((g) => [...new Set(g.requests.map((r) => r.customer_id))].map((customer_id) => ({ envelope_id: g.envelope_id, customer_id })));

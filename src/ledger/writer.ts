@@ -29,6 +29,12 @@ export interface JoinedWork<R> {
   lock_key: string;
   /** The most transfers `plan` may return (counts against the batch size). */
   transfers_max: number;
+  /**
+   * The planned transfers' ids were generated just now (UUIDv7), so the writer need not
+   * look them up for replays. Should one exist after all, the insert's unique violation
+   * makes the batch run again, and `plan` makes new ids.
+   */
+  new_transfer_ids?: boolean;
   plan(tx: Queryable, now: Date): Promise<readonly TransferInput[]>;
   settle(tx: Queryable, results: readonly TransferResult[], now: Date): Promise<R>;
 }
@@ -204,8 +210,9 @@ export class LedgerWriter {
         request.ids.forEach((id) => pendingIds.add(id));
         return;
       }
+      const lookUp = request.kind === 'transfers' || !request.work.new_transfer_ids;
       for (const input of request.kind === 'transfers' ? request.inputs : planned[i]!) {
-        transferIds.add(input.id);
+        if (lookUp) transferIds.add(input.id);
         if (input.debit_account_id) accountIds.add(input.debit_account_id);
         if (input.credit_account_id) accountIds.add(input.credit_account_id);
         if (input.pending_id && input.flags & (TransferFlags.post_pending | TransferFlags.void_pending)) pendingIds.add(input.pending_id);
