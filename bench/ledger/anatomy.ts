@@ -27,6 +27,7 @@ export interface Anatomy {
 export function statementLabel(sql: string): string {
   const text = sql.replace(/\s+/g, ' ').trim();
   if (/FOR UPDATE/i.test(text)) return 'SELECT … FOR UPDATE (lock accounts)';
+  if (/^WITH inserted AS \(INSERT INTO transfers/i.test(text)) return 'INSERT transfers + UPDATE accounts + INSERT outbox (one statement)';
   if (/LEFT JOIN pending_transfers/i.test(text)) return 'SELECT transfers named by the batch';
   if (/^SELECT (t\.)?debit_account_id, (t\.)?credit_account_id FROM/i.test(text)) return 'SELECT accounts of pending transfers';
   const insert = /^INSERT INTO (\w+)/i.exec(text);

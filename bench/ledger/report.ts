@@ -108,7 +108,7 @@ export function findings(engine: EngineReport, cpus: number): string[] {
     const rest = anatomy.mean_batch_ms - insert;
     out.push(
       `Write path, uniform: a batch of ${fmtInt(uniform.transfers / anatomy.batches)} transfers takes ${fmtMs(anatomy.mean_batch_ms)} ms; ` +
-        `the transfers INSERT (the raw ceiling's statement) is ${fmtMs(insert)} ms of it (${Math.round((100 * insert) / anatomy.mean_batch_ms)}%), ` +
+        `the statement that inserts the transfers, updates the balances and appends the outbox (the raw ceiling runs its INSERT alone) is ${fmtMs(insert)} ms of it (${Math.round((100 * insert) / anatomy.mean_batch_ms)}%), ` +
         `JavaScript (core + writer) ${fmtMs(js)} ms, the other statements and COMMIT ${fmtMs(rest - js)} ms.` +
         (raw?.latency ? ` The raw ceiling's statement alone took ${fmtMs(raw.latency.p50_ms)} ms (p50).` : ''),
     );
