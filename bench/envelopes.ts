@@ -17,13 +17,13 @@ import { otherLoad } from './lib/cpu.js';
 import { createPgDatabase, createTempDir } from './lib/database.js';
 import { writeSection } from './lib/doc-section.js';
 import type { ServerStorage } from './lib/capillary-server.js';
-import type { EngineName } from './lib/options.js';
+import { startRun, type EngineName } from './lib/options.js';
 import { BENCHMARKS_DOC, machine, sourceState } from './lib/run-info.js';
 import { fmtInt, fmtMs } from './lib/stats.js';
 import { CapillarySystem } from './envelopes/capillary.js';
 import { NaiveSystem } from './envelopes/naive-system.js';
 import { NOTES, NAIVE_POOL_SIZE } from './envelopes/notes.js';
-import { parseOptions, USAGE, UsageError, type EnvelopeBenchOptions } from './envelopes/options.js';
+import { parseOptions, USAGE, type EnvelopeBenchOptions } from './envelopes/options.js';
 import { consoleReport, cpuText, markdownReport, type EngineReport, type RunReport } from './envelopes/report.js';
 import { measure, scenarioLabel, SHARE_MEAN_MINOR, warmUp, type RunContext, type RunResult, type ScenarioKey, type Sizes } from './envelopes/scenario.js';
 import type { GrabSystem } from './envelopes/system.js';
@@ -134,23 +134,9 @@ async function runEngine(engine: EngineName, options: EnvelopeBenchOptions, clea
 }
 
 export async function main(args: readonly string[], command = `npm run bench:envelopes${args.length ? ` -- ${args.join(' ')}` : ''}`): Promise<number> {
-  let options: EnvelopeBenchOptions;
-  try {
-    options = parseOptions(args);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    console.error(`bench envelopes: ${err.message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (options.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const out = options.out !== undefined ? resolve(options.out) : options.quick ? undefined : BENCHMARKS_DOC;
-  if (options.quick && out === BENCHMARKS_DOC) {
-    console.error('bench envelopes: --quick figures are smoke-test sizes and never go to docs/benchmarks.md; pick another --out');
-    return 2;
-  }
+  const run = startRun('envelopes', args, parseOptions, USAGE, BENCHMARKS_DOC, resolve);
+  if (typeof run === 'number') return run;
+  const { options, out } = run;
 
   const started = performance.now();
   const startedAt = new Date();

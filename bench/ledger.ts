@@ -15,7 +15,8 @@ import { fmtInt } from './lib/stats.js';
 import type { EngineContext } from './ledger/context.js';
 import { runHttpBatch, runHttpSingle, startLedgerServer } from './ledger/http.js';
 import { NOTES } from './ledger/notes.js';
-import { parseOptions, USAGE, UsageError, type EngineName, type LedgerBenchOptions } from './ledger/options.js';
+import { parseOptions, USAGE, type EngineName, type LedgerBenchOptions } from './ledger/options.js';
+import { startRun } from './lib/options.js';
 import { consoleReport, markdownReport, type EngineReport, type RunReport } from './ledger/report.js';
 import { sizesFor, type ScenarioResult } from './ledger/scenario.js';
 import { runNaive, runRaw } from './ledger/baselines.js';
@@ -90,23 +91,9 @@ async function runEngine(engine: EngineName, options: LedgerBenchOptions, cleanu
 }
 
 export async function main(args: readonly string[], command = `npm run bench:ledger${args.length ? ` -- ${args.join(' ')}` : ''}`): Promise<number> {
-  let options: LedgerBenchOptions;
-  try {
-    options = parseOptions(args);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    console.error(`bench ledger: ${err.message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (options.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const out = options.out !== undefined ? resolve(options.out) : options.quick ? undefined : DEFAULT_OUT;
-  if (options.quick && out === DEFAULT_OUT) {
-    console.error('bench ledger: --quick figures are smoke-test sizes and never go to docs/benchmarks.md; pick another --out');
-    return 2;
-  }
+  const run = startRun('ledger', args, parseOptions, USAGE, DEFAULT_OUT, resolve);
+  if (typeof run === 'number') return run;
+  const { options, out } = run;
 
   const started = performance.now();
   const startedAt = new Date();

@@ -17,7 +17,7 @@
  */
 import { uuidv7 } from '../../src/db/uuid.js';
 import type { Db, Queryable } from '../../src/db/port.js';
-import { drawShare, envelopeFingerprint, LedgerCodes, settleGrabs, type EnvelopeMode, type EnvelopeStatus, type RandomSource } from '../../src/envelopes/core.js';
+import { drawShare, envelopeFingerprint, LedgerCodes, settleGrabs, type EnvelopeMode, type EnvelopeStatus, type Grab, type RandomSource } from '../../src/envelopes/core.js';
 import { transferFingerprint } from '../../src/ledger/core.js';
 import { AccountFlags, type AccountId, type TransferId } from '../../src/ledger/types.js';
 
@@ -34,15 +34,8 @@ export interface GrabAsk {
   link_token?: string | undefined;
 }
 
-export interface NaiveGrab {
-  envelope_id: string;
-  customer_id: string;
-  account_id: string;
-  amount: bigint;
-  transfer_id: string;
-  position: number;
-  grabbed_at: Date;
-}
+/** The naive server's grabs have the same shape as the product's. */
+export type NaiveGrab = Grab;
 
 export type NaiveOutcome =
   | { ok: true; grab: NaiveGrab; replayed: boolean }

@@ -63,3 +63,37 @@ export function parseOutFile(raw: string): string {
   if (raw.trim() === '') throw new UsageError('--out needs a file name');
   return raw;
 }
+
+/**
+ * What every benchmark's main does first: parse the options (a usage error prints the
+ * message and USAGE, exit 2), answer --help (exit 0), and decide where the report goes (a
+ * full run writes `defaultOut`; --quick prints only and may not write there). Returns the
+ * options and output file, or the exit code to stop with.
+ */
+export function startRun<O extends { help: boolean; quick: boolean; out?: string | undefined }>(
+  name: string,
+  args: readonly string[],
+  parse: (args: readonly string[]) => O,
+  usage: string,
+  defaultOut: string,
+  resolvePath: (path: string) => string,
+): { options: O; out: string | undefined } | number {
+  let options: O;
+  try {
+    options = parse(args);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`bench ${name}: ${err.message}\n\n${usage}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(usage);
+    return 0;
+  }
+  const out = options.out !== undefined ? resolvePath(options.out) : options.quick ? undefined : defaultOut;
+  if (options.quick && out === defaultOut) {
+    console.error(`bench ${name}: --quick figures are smoke-test sizes and never go to docs/benchmarks.md; pick another --out`);
+    return 2;
+  }
+  return { options, out };
+}
