@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export const SCOPES = ['ledger:read', 'ledger:write', 'envelopes:read', 'envelopes:write', 'metrics:read', 'admin'] as const;
+export const SCOPES = ['ledger:read', 'ledger:write', 'envelopes:read', 'envelopes:write', 'risk:decide', 'risk:read', 'risk:cases', 'risk:admin', 'metrics:read', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
@@ -13,6 +13,10 @@ export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'ledger:write': 'create accounts and transfers',
   'envelopes:read': 'read red envelopes, their grabs, a customer\'s sent and received envelopes, and customer groups',
   'envelopes:write': 'create red envelopes, grab shares, and save customer groups',
+  'risk:decide': 'ask the risk engine for decisions',
+  'risk:read': 'read decisions, rule sets, deployments, lists, models and transfer policies',
+  'risk:cases': 'work review cases: list, read, assign, comment, approve, reject',
+  'risk:admin': 'save and publish rule sets, deploy models, edit lists and transfer policies',
   'metrics:read': 'scrape /metrics',
   admin: 'everything, including API keys, freezing/closing accounts and invariant checks',
 };

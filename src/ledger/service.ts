@@ -8,10 +8,25 @@ import { checkAccount, newAccount } from './core.js';
 import { currencyScale } from './currencies.js';
 import { buildStatement, type Statement } from './statement.js';
 import * as store from './store.js';
-import type { Account, AccountInput, AccountResult, AccountStatus, TransferInput, TransferResult } from './types.js';
+import { TransferFlags, hasFlag, type GatedTransferResult, type Account, type AccountInput, type AccountResult, type AccountStatus, type TransferInput, type TransferResult } from './types.js';
 import { LedgerWriter, type WriterOptions } from './writer.js';
 
 export type StatusChange = 'freeze' | 'unfreeze' | 'close';
+
+/**
+ * A check new transfers pass before they move money (the risk engine, for the transfer
+ * codes it is configured for): each one moves, is refused (`risk_blocked`), or is held as a
+ * pending transfer until an analyst posts or voids it.
+ */
+export interface TransferGate {
+  screen(inputs: readonly TransferInput[]): Promise<GateVerdict[]>;
+}
+export type GateVerdict = { kind: 'pass' } | { kind: 'block' } | { kind: 'hold'; timeout_seconds: number };
+
+export interface SubmitOptions {
+  /** For the gate's own follow-ups (posting or voiding a held transfer). */
+  bypass_gate?: boolean;
+}
 export type StatusChangeResult =
   | { ok: true; account: Account }
   | { ok: false; code: 'account_not_found' | 'account_closed' | 'account_not_frozen' | 'account_balance_not_zero' };
@@ -58,9 +73,19 @@ export class Ledger {
     return store.getAccount(this.db, id);
   }
 
-  /** Transfers go through the batched writer. */
-  submitTransfers(inputs: readonly TransferInput[]): Promise<TransferResult[]> {
-    return this.writer.submit(inputs);
+  private gate: TransferGate | undefined;
+
+  /** Installs the check new transfers pass first (see TransferGate). */
+  setGate(gate: TransferGate): void {
+    this.gate = gate;
+  }
+
+  /** Transfers go through the gate (if any) and then the batched writer. */
+  async submitTransfers(inputs: readonly TransferInput[], options: SubmitOptions = {}): Promise<GatedTransferResult[]> {
+    if (!this.gate || options.bypass_gate) return this.writer.submit(inputs);
+    const verdicts = await this.gate.screen(inputs);
+    if (verdicts.every((v) => v.kind === 'pass')) return this.writer.submit(inputs);
+    return applyGate(inputs, verdicts, (kept) => this.writer.submit(kept));
   }
 
   getTransfer(id: string) {
@@ -133,4 +158,36 @@ export class Ledger {
   stop(): Promise<void> {
     return this.writer.stop();
   }
+}
+
+/**
+ * Refuses blocked transfers and turns held ones into pending transfers. A linked chain is
+ * all or nothing: if any of its transfers is blocked or held, the whole chain is refused
+ * (the flagged one with `risk_blocked`, the rest with `linked_event_failed`), because a
+ * chain cannot be partly held.
+ */
+async function applyGate(
+  inputs: readonly TransferInput[],
+  verdicts: readonly GateVerdict[],
+  submit: (kept: TransferInput[]) => Promise<TransferResult[]>,
+): Promise<GatedTransferResult[]> {
+  const results: (GatedTransferResult | undefined)[] = new Array(inputs.length);
+  const kept: { index: number; input: TransferInput }[] = [];
+  for (let start = 0; start < inputs.length; ) {
+    let end = start;
+    while (end < inputs.length - 1 && hasFlag(inputs[end]!.flags, TransferFlags.linked)) end++;
+    const chain = end > start;
+    const flagged = verdicts.slice(start, end + 1).some((v) => v.kind !== 'pass');
+    for (let i = start; i <= end; i++) {
+      const verdict = verdicts[i]!;
+      if (chain && flagged) results[i] = { ok: false, code: verdict.kind === 'pass' ? 'linked_event_failed' : 'risk_blocked' };
+      else if (verdict.kind === 'block') results[i] = { ok: false, code: 'risk_blocked' };
+      else if (verdict.kind === 'hold') kept.push({ index: i, input: { ...inputs[i]!, flags: inputs[i]!.flags | TransferFlags.pending, timeout_seconds: verdict.timeout_seconds } });
+      else kept.push({ index: i, input: inputs[i]! });
+    }
+    start = end + 1;
+  }
+  const submitted = kept.length > 0 ? await submit(kept.map((k) => k.input)) : [];
+  kept.forEach((k, j) => (results[k.index] = submitted[j]));
+  return results as GatedTransferResult[];
 }

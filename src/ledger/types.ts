@@ -141,6 +141,9 @@ export type TransferResult =
   | { ok: true; transfer: Transfer; replayed: boolean }
   | { ok: false; code: TransferErrorCode; field?: string };
 
+/** A transfer result through the gate: the core's results, or refused by the risk engine before it reached the core. */
+export type GatedTransferResult = TransferResult | { ok: false; code: 'risk_blocked'; field?: string };
+
 export const ACCOUNT_ERROR_CODES = ['unknown_currency', 'flags_are_mutually_exclusive', 'exists_with_different_fields'] as const;
 export type AccountErrorCode = (typeof ACCOUNT_ERROR_CODES)[number];
 

@@ -15,6 +15,8 @@ import { Envelopes } from '../envelopes/service.js';
 import { registerEnvelopeRoutes } from '../envelopes/http.js';
 import type { LaneOptions } from '../envelopes/lanes.js';
 import type { RandomSource } from '../envelopes/core.js';
+import { Risk } from '../risk/service.js';
+import { registerRiskRoutes } from '../risk/http.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { grants, type ApiKey, type Scope } from '../auth/core.js';
 import type { Clock } from './clock.js';
@@ -49,7 +51,7 @@ export interface AppOptions {
   envelopes?: { lanes?: LaneOptions; random?: RandomSource };
 }
 
-export type App = FastifyInstance & { ledger: Ledger; envelopes: Envelopes; authenticator: Authenticator };
+export type App = FastifyInstance & { ledger: Ledger; envelopes: Envelopes; risk: Risk; authenticator: Authenticator };
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -76,6 +78,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   const ledger = new Ledger(options.db, options.clock, { ...options.writer, observer: metrics.writerObserver });
   const envelopes = new Envelopes(options.db, ledger, options.clock, options.envelopes?.random, options.envelopes?.lanes, metrics.envelopeObserver);
+  const risk = new Risk(options.db, options.clock, ledger);
+  await risk.seedDefaults();
+  await risk.engine.start();
+  ledger.setGate(risk.gate);
   const authenticator = new Authenticator(options.db, options.clock, options.key_cache_ttl_ms);
 
   app.addHook('onRequest', async (req, reply) => {
@@ -180,11 +186,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   registerLedgerRoutes(app, ledger);
   registerEnvelopeRoutes(app, envelopes);
+  registerRiskRoutes(app, risk);
   registerKeyRoutes(app, options.db, options.clock, authenticator);
 
   app.addHook('onClose', async () => {
+    await risk.stop();
     await ledger.stop();
   });
 
-  return Object.assign(app, { ledger, envelopes, authenticator }) as unknown as App;
+  return Object.assign(app, { ledger, envelopes, risk, authenticator }) as unknown as App;
 }

@@ -49,6 +49,18 @@ export const ERROR_CATALOG: Record<string, CatalogEntry> = {
   account_not_frozen: { status: 409, title: 'The account is not frozen' },
   account_balance_not_zero: { status: 409, title: 'An account can be closed only with a zero posted balance' },
   history_not_enabled: { status: 409, title: 'The account was not created with the history flag' },
+  // risk
+  risk_blocked: { status: 422, title: 'The risk engine refused this transfer' },
+  unknown_event_type: { status: 400, title: 'Unknown event type (payment, login, beneficiary_added, loan_application or custom.<name>)' },
+  decision_not_found: { status: 404, title: 'Risk decision not found' },
+  invalid_rule_set: { status: 422, title: 'A rule does not compile; errors name the rule, line and column' },
+  rule_set_not_found: { status: 404, title: 'Rule set (version) not found' },
+  list_entry_not_found: { status: 404, title: 'List entry not found' },
+  invalid_model: { status: 422, title: 'The model does not load' },
+  model_not_found: { status: 404, title: 'Model version not found' },
+  case_not_found: { status: 404, title: 'Risk case not found' },
+  case_closed: { status: 409, title: 'The case is already approved or rejected' },
+  transfer_not_settled: { status: 409, title: "The case's held transfer could not be posted or voided" },
   // red envelopes
   envelope_not_found: { status: 404, title: 'Red envelope not found' },
   envelope_empty: { status: 409, title: 'Every share of the red envelope has been grabbed' },

@@ -1,0 +1,266 @@
+/**
+ * The real-time decision path. Everything a decision reads is in memory: the compiled live
+ * (and shadow) rule set and model, the lists, the velocity windows and the graph. A
+ * decision builds the context, runs the model and the rules, then records the event into
+ * the features and stores the decision with its inputs (batched), before answering.
+ *
+ * After a restart the features are rebuilt from the stored events of the longest window
+ * (30 days), so they are the same as if the process had never stopped.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/port.js';
+import type { Clock } from '../server/clock.js';
+import { compileRuleSet, eventContext, eventFingerprint, evaluateRules, type CompiledRuleSet, type FiredRule } from './core.js';
+import { DecisionLog } from './decision-log.js';
+import { RiskGraph } from './graph.js';
+import { ListCache } from './lists.js';
+import { loadModel, type LoadedModel, type ModelReason } from './models.js';
+import * as store from './store.js';
+import type { Context, Outcome, RiskEvent } from './types.js';
+import { VelocityStore, type VelocityFeature } from './velocity.js';
+import { DEFAULT_VELOCITY_FEATURES } from './defaults.js';
+
+export const REBUILD_WINDOW_MS = 30 * 24 * 3600 * 1000;
+const REBUILD_PAGE = 5_000;
+const RECENT_IDS_MAX = 200_000;
+
+interface Deployed {
+  rule_set: store.RuleSetVersion | undefined;
+  compiled: CompiledRuleSet | undefined;
+  model: LoadedModel | undefined;
+}
+
+export interface Verdict {
+  outcome: Outcome;
+  score: number | null;
+  fired: FiredRule[];
+  model_reasons: ModelReason[];
+}
+
+export interface DecisionResult extends Verdict {
+  decision_id: string;
+  replayed: boolean;
+  rule_set: { id: string; version: number } | null;
+  shadow: Verdict | null;
+  case_id: string | null;
+  decided_at: Date;
+  latency_us: number;
+}
+
+export type DecideOutcome = { ok: true; decision: DecisionResult } | { ok: false; code: 'exists_with_different_fields' };
+
+export interface DecideOptions {
+  /** The pending transfer that holds the money if the outcome is review (payments through the ledger). */
+  hold_transfer_id?: string;
+}
+
+export class RiskEngine {
+  readonly velocity: VelocityStore;
+  readonly graph: RiskGraph;
+  readonly lists = new ListCache();
+  private readonly log: DecisionLog;
+  private live: Deployed = { rule_set: undefined, compiled: undefined, model: undefined };
+  private shadowSlot: Deployed | undefined;
+  private readonly recentIds = new Set<string>();
+  private started: Promise<void> | undefined;
+
+  constructor(
+    readonly db: Db,
+    readonly clock: Clock,
+    readonly features: readonly VelocityFeature[] = DEFAULT_VELOCITY_FEATURES,
+  ) {
+    this.velocity = new VelocityStore([...features]);
+    this.graph = new RiskGraph();
+    this.log = new DecisionLog(db);
+  }
+
+  /** Loads deployments and lists and rebuilds the features; decisions wait for it. Idempotent. */
+  start(onProgress?: (done: number) => void): Promise<void> {
+    this.started ??= this.load(onProgress);
+    return this.started;
+  }
+
+  private async load(onProgress?: (done: number) => void): Promise<void> {
+    await this.reloadDeployments();
+    const now = this.clock.now();
+    await this.lists.reload(this.db, now);
+    let after: { at: Date; id: string } | undefined;
+    let done = 0;
+    for (;;) {
+      const page = await store.eventsPage(this.db, new Date(now.getTime() - REBUILD_WINDOW_MS), undefined, after, REBUILD_PAGE);
+      for (const row of page) this.observe(row.event);
+      done += page.length;
+      onProgress?.(done);
+      if (page.length < REBUILD_PAGE) break;
+      const last = page[page.length - 1]!;
+      after = { at: last.occurred_at, id: last.id };
+    }
+    for (const customer of this.lists.deniedCustomers(now)) this.graph.flagFraud(customer);
+  }
+
+  /** Re-reads which rule set and model are live and shadow (after a deploy, here or elsewhere). */
+  async reloadDeployments(): Promise<void> {
+    const deployments = await store.getDeployments(this.db);
+    this.live = await this.loadSlot(deployments.get('live'));
+    const shadow = deployments.get('shadow');
+    this.shadowSlot = shadow && (shadow.rule_set_id || shadow.model_id) ? await this.loadSlot(shadow) : undefined;
+  }
+
+  private async loadSlot(d: store.Deployment | undefined): Promise<Deployed> {
+    const slot: Deployed = { rule_set: undefined, compiled: undefined, model: undefined };
+    if (!d) return slot;
+    if (d.rule_set_id && d.rule_set_version) {
+      const version = await store.getRuleSet(this.db, d.rule_set_id, d.rule_set_version);
+      const compiled = version ? compileRuleSet(version.body, this.features) : undefined;
+      // Rule sets are compiled when saved; one that no longer compiles here is a bug, not bad input.
+      if (!version || !compiled?.ok) throw new Error(`deployed rule set ${d.rule_set_id} v${d.rule_set_version} does not load`);
+      slot.rule_set = version;
+      slot.compiled = compiled.compiled;
+    }
+    if (d.model_id && d.model_version) {
+      const stored = await store.getModel(this.db, d.model_id, d.model_version);
+      const loaded = stored ? loadModel(stored.id, stored.version, stored.kind, stored.body) : undefined;
+      if (!stored || !loaded?.ok) throw new Error(`deployed model ${d.model_id} v${d.model_version} does not load`);
+      slot.model = loaded.model;
+    }
+    return slot;
+  }
+
+  /** The context of one event, before it is recorded into the features. */
+  context(event: RiskEvent, now: Date, attributes = this.live.rule_set?.body.attributes): Context {
+    const ctx: Context = eventContext(event, attributes);
+    Object.assign(ctx, this.lists.context(event, now));
+    for (const [name, value] of Object.entries(this.velocity.features(event, now))) ctx[`velocity.${name}`] = value;
+    const graph = this.graph.features(event);
+    ctx['graph.component_size'] = graph.component_size;
+    ctx['graph.customers_sharing_device'] = graph.customers_sharing_device;
+    ctx['graph.customers_sharing_ip'] = graph.customers_sharing_ip;
+    ctx['graph.distance_to_fraud'] = graph.distance_to_fraud;
+    ctx['customer.new_device'] = event.device_id === undefined ? null : !this.graph.knows(event.customer_id, 'device', event.device_id);
+    ctx['customer.new_counterparty'] = event.counterparty_id === undefined ? null : !this.graph.knows(event.customer_id, 'account', event.counterparty_id);
+    return ctx;
+  }
+
+  /** Runs one deployment (live or shadow) over a context. */
+  static verdict(slot: Deployed, ctx: Context): Verdict {
+    let score: number | null = null;
+    let model_reasons: ModelReason[] = [];
+    if (slot.model) {
+      const scored = slot.model.score(ctx);
+      score = scored.score;
+      model_reasons = scored.reasons;
+    }
+    const scoped = { ...ctx, 'model.score': score };
+    const rules = slot.compiled ? evaluateRules(slot.compiled, scoped) : { outcome: 'allow' as const, fired: [] };
+    return { outcome: rules.outcome, score, fired: rules.fired, model_reasons };
+  }
+
+  async decide(event: RiskEvent, options: DecideOptions = {}): Promise<DecideOutcome> {
+    await this.start();
+    const started = performance.now();
+    const fingerprint = eventFingerprint(event);
+    if (this.recentIds.has(event.id)) return this.replay(event.id, fingerprint);
+    const now = this.clock.now();
+    if (this.lists.stale(now)) await this.lists.reload(this.db, now);
+    const ctx = this.context(event, now);
+    const live = RiskEngine.verdict(this.live, ctx);
+    const shadow = this.shadowSlot ? RiskEngine.verdict(this.shadowSlot, { ...ctx }) : null;
+    this.observe(event);
+    this.remember(event.id);
+
+    const decision: store.StoredDecision = {
+      id: event.id,
+      type: event.type,
+      customer_id: event.customer_id,
+      occurred_at: event.occurred_at,
+      event,
+      fingerprint,
+      outcome: live.outcome,
+      score: live.score,
+      reasons: { rules: live.fired, model: live.model_reasons },
+      context: ctx,
+      rule_set_id: this.live.rule_set?.id ?? null,
+      rule_set_version: this.live.rule_set?.version ?? null,
+      shadow: shadow ? { rule_set: this.shadowSlot?.rule_set ? { id: this.shadowSlot.rule_set.id, version: this.shadowSlot.rule_set.version } : null, ...shadow } : null,
+      decided_at: now,
+    };
+    const openCase: store.RiskCase | undefined =
+      live.outcome === 'review'
+        ? { id: randomUUID(), decision_id: event.id, status: 'open', assignee: null, transfer_id: options.hold_transfer_id ?? null, created_at: now, updated_at: now }
+        : undefined;
+    const fresh = await this.log.append(decision, openCase);
+    // An id stored long ago (beyond the recent-id memory) was just counted into the features again; its first decision stands.
+    if (!fresh) return this.replay(event.id, fingerprint);
+    return {
+      ok: true,
+      decision: {
+        decision_id: event.id,
+        replayed: false,
+        ...live,
+        rule_set: this.live.rule_set ? { id: this.live.rule_set.id, version: this.live.rule_set.version } : null,
+        shadow,
+        case_id: openCase?.id ?? null,
+        decided_at: now,
+        latency_us: Math.round((performance.now() - started) * 1000),
+      },
+    };
+  }
+
+  private async replay(id: string, fingerprint: string): Promise<DecideOutcome> {
+    await this.log.drain();
+    const stored = await store.getDecision(this.db, id);
+    if (!stored) throw new Error(`decision ${id} was recorded as seen but is not stored`);
+    if (stored.fingerprint !== fingerprint) return { ok: false, code: 'exists_with_different_fields' };
+    return { ok: true, decision: await this.resultOf(stored, true) };
+  }
+
+  async resultOf(stored: store.StoredDecision, replayed: boolean): Promise<DecisionResult> {
+    const reasons = stored.reasons as { rules: FiredRule[]; model: ModelReason[] };
+    const openCase = stored.outcome === 'review' ? await store.caseByDecision(this.db, stored.id) : undefined;
+    const shadow = stored.shadow as (Verdict & { rule_set: unknown }) | null;
+    return {
+      decision_id: stored.id,
+      replayed,
+      outcome: stored.outcome,
+      score: stored.score,
+      fired: reasons.rules,
+      model_reasons: reasons.model,
+      rule_set: stored.rule_set_id && stored.rule_set_version ? { id: stored.rule_set_id, version: stored.rule_set_version } : null,
+      shadow: shadow ? { outcome: shadow.outcome, score: shadow.score, fired: shadow.fired, model_reasons: shadow.model_reasons } : null,
+      case_id: openCase?.id ?? null,
+      decided_at: stored.decided_at,
+      latency_us: 0,
+    };
+  }
+
+  private observe(event: RiskEvent): void {
+    this.velocity.observe(event);
+    this.graph.observe(event);
+  }
+
+  private remember(id: string): void {
+    if (this.recentIds.size >= RECENT_IDS_MAX) {
+      const oldest = this.recentIds.values().next().value;
+      if (oldest !== undefined) this.recentIds.delete(oldest);
+    }
+    this.recentIds.add(id);
+  }
+
+  /** After a list change: reload the lists and re-flag the graph's known fraudsters. */
+  async listsChanged(): Promise<void> {
+    const now = this.clock.now();
+    const before = new Set(this.lists.deniedCustomers(now));
+    await this.lists.reload(this.db, now);
+    const after = new Set(this.lists.deniedCustomers(now));
+    for (const c of after) if (!before.has(c)) this.graph.flagFraud(c);
+    for (const c of before) if (!after.has(c)) this.graph.unflagFraud(c);
+  }
+
+  get deployed(): { live: Deployed; shadow: Deployed | undefined } {
+    return { live: this.live, shadow: this.shadowSlot };
+  }
+
+  async stop(): Promise<void> {
+    await this.log.drain();
+  }
+}

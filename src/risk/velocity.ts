@@ -1,0 +1,449 @@
+/**
+ * Velocity features: sliding-window aggregates per entity (how many events, how much money,
+ * how many distinct devices/customers/… in the last minute, hour, day or month), kept in
+ * memory and read in microseconds on the decision path. Pure and synchronous: time only
+ * comes in as arguments.
+ *
+ * Features are data (`VelocityFeature`, checked by `validateVelocityFeatures`): an entity
+ * the aggregate is kept per (customer, device, ip, counterparty, merchant, account — the
+ * event fields `customer_id`, `device_id`, `ip`, `counterparty_id`, `merchant_id`,
+ * `account_id`), an aggregate, a window and optionally the event types that count.
+ *
+ * Windows and buckets. Each window is cut into fixed buckets aligned to the Unix epoch (UTC):
+ *
+ *   window  buckets  bucket     "the last <window> at now" covers occurred_at in
+ *   1m      12       5 s        [ (⌊now/5 s⌋ − 11) × 5 s,        (⌊now/5 s⌋ + 1) × 5 s )
+ *   1h      60       1 min      [ (⌊now/1 min⌋ − 59) × 1 min,    (⌊now/1 min⌋ + 1) × 1 min )
+ *   24h     48       30 min     [ (⌊now/30 min⌋ − 47) × 30 min,  (⌊now/30 min⌋ + 1) × 30 min )
+ *   30d     30       1 day      [ (⌊now/1 d⌋ − 29) × 1 d,        (⌊now/1 d⌋ + 1) × 1 d )
+ *
+ * That is: the bucket that contains `now` (partial) plus the N − 1 full buckets before it.
+ * So "the last 1 h" at 10:00:30 is 09:01:00.000 up to the end of the 10:00 minute: an event
+ * at 09:01:00.000 counts, one at 09:00:59.999 does not; the window spans between N − 1 and
+ * N buckets of real time. Day buckets run from UTC midnight to midnight, 30-minute buckets
+ * from :00 and :30. An event later than `now` counts only once `now` reaches its bucket.
+ *
+ * Aggregates. `count`: matching events. `sum` (of: 'amount'): their amounts, bigint-exact per
+ * bucket and over the window, returned as a number of minor units — exact while |sum| ≤
+ * 2^53 − 1, the nearest double beyond; events without an amount are not part of a sum.
+ * `distinct` (of: another entity): each bucket records up to `distinct_max` (default 256)
+ * distinct values; a new value arriving in a full bucket is not recorded and the bucket is
+ * saturated. The feature is the size of the union of the window's bucket sets: exact while
+ * no bucket in the window is saturated, otherwise a lower bound that is ≥ distinct_max.
+ * Events without the `of` field are not part of a distinct.
+ *
+ * `features(event, now)` reads the windows of the event's entities as they stand: it does
+ * not include the event itself (the decision path reads, decides, then observes). An entity
+ * the event does not carry (no device_id, say) reads 0. `observe` is not idempotent: the
+ * caller observes each event id once.
+ *
+ * Clock and admission. The store's clock is the latest `now` it has been given (features,
+ * observe's optional `now`, rebuild). With a clock:
+ *   - an event more than `future_tolerance_ms` (default 5 min) after it is ignored, so a
+ *     forged far-future occurred_at cannot push an entity's buckets forward and blind it;
+ *   - an event whose bucket is at or before (clock's bucket − N) is too old for that window
+ *     and is not recorded in it; one too old for every window of its entity creates nothing
+ *     (in particular, events older than 30 days are ignored);
+ *   - out-of-order events inside the window are accepted into their bucket.
+ * Without a clock (a store fed only `observe(event)`, e.g. replaying stored events in time
+ * order), each list keeps the N buckets ending at the newest bucket it has seen, like a
+ * ring buffer, and nothing is rejected as future: give the store a clock (`rebuild(events,
+ * now)`, `observe(event, now)`) whenever events come from outside.
+ *
+ * Memory. Per (entity, feature) the non-empty buckets are kept as a short sorted list keyed
+ * by bucket index (start = index × bucket_ms) — a ring buffer's semantics, but an entity
+ * seen once costs one bucket, not N. A list holds at most N + ⌈future_tolerance_ms /
+ * bucket_ms⌉ + 1 buckets; a distinct bucket at most distinct_max values. At most
+ * `entities_max` (default 1,000,000) entities are kept: past that the least recently
+ * observed one is evicted (Map insertion order, re-inserted when observed: O(1)). Entities
+ * are not expired by time; a stale one reads 0 until it is evicted.
+ */
+import { CUSTOM_EVENT_TYPE_PATTERN, EVENT_TYPES, type RiskEvent } from './types.js';
+
+export const VELOCITY_ENTITIES = ['customer', 'device', 'ip', 'counterparty', 'merchant', 'account'] as const;
+export type VelocityEntity = (typeof VELOCITY_ENTITIES)[number];
+export const VELOCITY_AGGREGATES = ['count', 'sum', 'distinct'] as const;
+export type VelocityAggregate = (typeof VELOCITY_AGGREGATES)[number];
+
+/** Bucket layout of each window (see the header for what "the last <window>" means). */
+export const VELOCITY_WINDOWS = {
+  '1m': { bucket_ms: 5_000, buckets: 12 },
+  '1h': { bucket_ms: 60_000, buckets: 60 },
+  '24h': { bucket_ms: 1_800_000, buckets: 48 },
+  '30d': { bucket_ms: 86_400_000, buckets: 30 },
+} as const satisfies Record<string, { bucket_ms: number; buckets: number }>;
+export type VelocityWindow = keyof typeof VELOCITY_WINDOWS;
+
+export const VELOCITY_FEATURE_NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+export const VELOCITY_FEATURES_MAX = 256;
+export const VELOCITY_EVENT_TYPES_MAX = 32;
+export const ENTITIES_MAX_DEFAULT = 1_000_000;
+export const DISTINCT_MAX_DEFAULT = 256;
+export const FUTURE_TOLERANCE_MS_DEFAULT = 300_000;
+
+export interface VelocityFeature {
+  /** Read by rules as `velocity.<name>`. */
+  name: string;
+  entity: VelocityEntity;
+  aggregate: VelocityAggregate;
+  /** 'amount' for sum; another entity for distinct; absent for count. */
+  of?: 'amount' | VelocityEntity | undefined;
+  window: VelocityWindow;
+  /** Only events of these types count; all types when absent. */
+  event_types?: string[] | undefined;
+}
+
+export type VelocityValidation = { ok: true } | { ok: false; index: number; field: string; message: string };
+
+export interface VelocityStoreOptions {
+  entities_max?: number;
+  /** Distinct values recorded per bucket before it saturates. */
+  distinct_max?: number;
+  /** How far after the store's clock an event may be and still count. */
+  future_tolerance_ms?: number;
+}
+
+const FEATURE_KEYS = new Set(['name', 'entity', 'aggregate', 'of', 'window', 'event_types']);
+const CUSTOM_TYPE = new RegExp(CUSTOM_EVENT_TYPE_PATTERN);
+const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
+
+function isOneOf<T extends string>(list: readonly T[], value: unknown): value is T {
+  return typeof value === 'string' && (list as readonly string[]).includes(value);
+}
+
+/** Checks feature definitions (as saved by an operator); the first problem found is reported. */
+export function validateVelocityFeatures(defs: readonly VelocityFeature[]): VelocityValidation {
+  if (!Array.isArray(defs)) return { ok: false, index: -1, field: 'features', message: 'must be an array' };
+  if (defs.length > VELOCITY_FEATURES_MAX) return { ok: false, index: -1, field: 'features', message: `at most ${VELOCITY_FEATURES_MAX} features` };
+  const names = new Set<string>();
+  for (let index = 0; index < defs.length; index++) {
+    const problem = featureProblem(defs[index], names);
+    if (problem) return { ok: false, index, ...problem };
+  }
+  return { ok: true };
+}
+
+function featureProblem(def: unknown, names: Set<string>): { field: string; message: string } | undefined {
+  if (typeof def !== 'object' || def === null || Array.isArray(def)) return { field: '', message: 'must be an object' };
+  const d = def as Record<string, unknown>;
+  for (const key of Object.keys(d)) if (!FEATURE_KEYS.has(key)) return { field: key, message: 'unknown field' };
+  if (typeof d.name !== 'string' || !VELOCITY_FEATURE_NAME_PATTERN.test(d.name)) {
+    return { field: 'name', message: `must match ${VELOCITY_FEATURE_NAME_PATTERN.source}` };
+  }
+  if (names.has(d.name)) return { field: 'name', message: `duplicate feature name '${d.name}'` };
+  names.add(d.name);
+  if (!isOneOf(VELOCITY_ENTITIES, d.entity)) return { field: 'entity', message: `must be one of ${VELOCITY_ENTITIES.join(', ')}` };
+  if (!isOneOf(VELOCITY_AGGREGATES, d.aggregate)) return { field: 'aggregate', message: `must be one of ${VELOCITY_AGGREGATES.join(', ')}` };
+  if (typeof d.window !== 'string' || !Object.hasOwn(VELOCITY_WINDOWS, d.window)) {
+    return { field: 'window', message: `must be one of ${Object.keys(VELOCITY_WINDOWS).join(', ')}` };
+  }
+  const ofProblem = ofFieldProblem(d.aggregate, d.entity, d.of);
+  if (ofProblem) return { field: 'of', message: ofProblem };
+  return eventTypesProblem(d.event_types);
+}
+
+function ofFieldProblem(aggregate: VelocityAggregate, entity: VelocityEntity, of: unknown): string | undefined {
+  if (aggregate === 'count') return of === undefined ? undefined : 'count takes no "of"';
+  if (aggregate === 'sum') return of === 'amount' ? undefined : "sum needs of: 'amount'";
+  if (!isOneOf(VELOCITY_ENTITIES, of)) return `distinct needs "of" set to one of ${VELOCITY_ENTITIES.join(', ')}`;
+  return of === entity ? `distinct ${of} per ${entity} is always 1: "of" must differ from "entity"` : undefined;
+}
+
+function eventTypesProblem(types: unknown): { field: string; message: string } | undefined {
+  if (types === undefined) return undefined;
+  if (!Array.isArray(types)) return { field: 'event_types', message: 'must be an array of event types' };
+  if (types.length === 0) return { field: 'event_types', message: 'must not be empty (omit it to count every type)' };
+  if (types.length > VELOCITY_EVENT_TYPES_MAX) return { field: 'event_types', message: `at most ${VELOCITY_EVENT_TYPES_MAX} types` };
+  const seen = new Set<unknown>();
+  for (let i = 0; i < types.length; i++) {
+    const t: unknown = types[i];
+    if (typeof t !== 'string' || !(KNOWN_TYPES.has(t) || CUSTOM_TYPE.test(t))) {
+      return { field: `event_types[${i}]`, message: `must be one of ${EVENT_TYPES.join(', ')} or match ${CUSTOM_EVENT_TYPE_PATTERN}` };
+    }
+    if (seen.has(t)) return { field: `event_types[${i}]`, message: `duplicate type '${t}'` };
+    seen.add(t);
+  }
+  return undefined;
+}
+
+/** The event field an entity is read from. */
+export function entityValue(event: RiskEvent, entity: VelocityEntity): string | undefined {
+  switch (entity) {
+    case 'customer':
+      return event.customer_id;
+    case 'device':
+      return event.device_id;
+    case 'ip':
+      return event.ip;
+    case 'counterparty':
+      return event.counterparty_id;
+    case 'merchant':
+      return event.merchant_id;
+    case 'account':
+      return event.account_id;
+  }
+}
+
+const ENTITY_PREFIX: Record<VelocityEntity, string> = { customer: 'c:', device: 'd:', ip: 'i:', counterparty: 'p:', merchant: 'm:', account: 'a:' };
+
+interface Compiled {
+  readonly name: string;
+  /** Index of the feature's entity group in `VelocityStore.groups`. */
+  readonly group: number;
+  /** Position among the features of the same entity (index into `Entity.lists`). */
+  readonly slot: number;
+  readonly aggregate: VelocityAggregate;
+  readonly of: VelocityEntity | undefined;
+  readonly bucket_ms: number;
+  readonly buckets: number;
+  readonly types: ReadonlySet<string> | undefined;
+}
+
+interface Group {
+  readonly entity: VelocityEntity;
+  readonly prefix: string;
+  readonly features: readonly Compiled[];
+}
+
+interface DistinctBucket {
+  readonly values: Set<string>;
+  saturated: boolean;
+}
+
+/** Non-empty buckets of one (entity, feature), sorted by bucket index. */
+class Buckets<V> {
+  readonly idx: number[] = [];
+  readonly val: V[] = [];
+}
+
+type AnyBuckets = Buckets<number> | Buckets<bigint> | Buckets<DistinctBucket>;
+
+class Entity {
+  readonly lists: (AnyBuckets | undefined)[];
+  constructor(features: number) {
+    this.lists = new Array<AnyBuckets | undefined>(features).fill(undefined);
+  }
+}
+
+function epochMs(date: Date, what: string): number {
+  const t = date instanceof Date ? date.getTime() : Number.NaN;
+  if (!Number.isFinite(t)) throw new RangeError(`${what} is not a valid Date`);
+  return t;
+}
+
+function positiveInt(value: number | undefined, fallback: number, name: string): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+/**
+ * Position of bucket `b` in `list`, created (by `make`) if needed, after dropping the buckets
+ * at or below `floor`; -1 when `b` itself is at or below `floor`.
+ */
+function slotOf<V>(list: Buckets<V>, b: number, floor: number, make: () => V): number {
+  if (b <= floor) return -1;
+  const { idx, val } = list;
+  let drop = 0;
+  while (drop < idx.length && idx[drop]! <= floor) drop++;
+  if (drop > 0) {
+    idx.splice(0, drop);
+    val.splice(0, drop);
+  }
+  let j = idx.length - 1;
+  while (j >= 0 && idx[j]! > b) j--;
+  if (j >= 0 && idx[j] === b) return j;
+  if (j === idx.length - 1) {
+    idx.push(b);
+    val.push(make());
+  } else {
+    idx.splice(j + 1, 0, b);
+    val.splice(j + 1, 0, make());
+  }
+  return j + 1;
+}
+
+const makeCount = (): number => 0;
+const makeSum = (): bigint => 0n;
+const makeDistinct = (): DistinctBucket => ({ values: new Set(), saturated: false });
+
+export class VelocityStore {
+  private readonly compiled: readonly Compiled[];
+  /** Features per entity kind, in definition order; kinds without features are absent. */
+  private readonly groups: readonly Group[];
+  private readonly entities = new Map<string, Entity>();
+  private readonly entities_max: number;
+  private readonly distinct_max: number;
+  private readonly future_tolerance_ms: number;
+  private clock_ms = Number.NEGATIVE_INFINITY;
+  private bucket_total = 0;
+  /** Scratch state reused by every `features` call: the entity of each group. */
+  private readonly states: (Entity | undefined)[];
+  private readonly union = new Set<string>();
+
+  constructor(defs: VelocityFeature[], options: VelocityStoreOptions = {}) {
+    const valid = validateVelocityFeatures(defs);
+    if (!valid.ok) throw new RangeError(`invalid velocity feature #${valid.index} (${valid.field}): ${valid.message}`);
+    this.entities_max = positiveInt(options.entities_max, ENTITIES_MAX_DEFAULT, 'entities_max');
+    this.distinct_max = positiveInt(options.distinct_max, DISTINCT_MAX_DEFAULT, 'distinct_max');
+    const tolerance = options.future_tolerance_ms ?? FUTURE_TOLERANCE_MS_DEFAULT;
+    if (!Number.isSafeInteger(tolerance) || tolerance < 0) throw new RangeError(`future_tolerance_ms must be a non-negative integer, got ${tolerance}`);
+    this.future_tolerance_ms = tolerance;
+    const groups: { entity: VelocityEntity; prefix: string; features: Compiled[] }[] = [];
+    this.compiled = defs.map((def) => {
+      let group = groups.find((g) => g.entity === def.entity);
+      if (!group) groups.push((group = { entity: def.entity, prefix: ENTITY_PREFIX[def.entity], features: [] }));
+      const compiled: Compiled = {
+        name: def.name,
+        group: groups.indexOf(group),
+        slot: group.features.length,
+        aggregate: def.aggregate,
+        of: def.aggregate === 'distinct' ? (def.of as VelocityEntity) : undefined,
+        ...VELOCITY_WINDOWS[def.window],
+        types: def.event_types ? new Set(def.event_types) : undefined,
+      };
+      group.features.push(compiled);
+      return compiled;
+    });
+    this.groups = groups;
+    this.states = new Array<Entity | undefined>(groups.length).fill(undefined);
+  }
+
+  /** Records an event into the windows of its entities. `now`, when given, also advances the clock. */
+  observe(event: RiskEvent, now?: Date): void {
+    const t = epochMs(event.occurred_at, 'occurred_at');
+    if (now !== undefined) this.advance(epochMs(now, 'now'));
+    if (Number.isFinite(this.clock_ms) && t > this.clock_ms + this.future_tolerance_ms) return;
+    for (const { entity, prefix, features } of this.groups) {
+      const value = entityValue(event, entity);
+      if (value === undefined) continue;
+      let state: Entity | undefined;
+      for (const f of features) {
+        if (f.types !== undefined && !f.types.has(event.type)) continue;
+        const b = Math.floor(t / f.bucket_ms);
+        if (b <= Math.floor(this.clock_ms / f.bucket_ms) - f.buckets) continue;
+        const of = f.of === undefined ? undefined : entityValue(event, f.of);
+        if (f.aggregate === 'sum' ? event.amount === undefined : f.aggregate === 'distinct' && of === undefined) continue;
+        state ??= this.touch(prefix + value, features.length);
+        this.record(state, f, b, event.amount, of);
+      }
+    }
+  }
+
+  /** The features of the event's entities at `now`, keyed by feature name (definition order). */
+  features(event: RiskEvent, now: Date): Record<string, number> {
+    const now_ms = epochMs(now, 'now');
+    this.advance(now_ms);
+    const states = this.states;
+    for (let g = 0; g < this.groups.length; g++) {
+      const { entity, prefix } = this.groups[g]!;
+      const value = entityValue(event, entity);
+      states[g] = value === undefined ? undefined : this.entities.get(prefix + value);
+    }
+    const out: Record<string, number> = {};
+    for (const f of this.compiled) {
+      const list = states[f.group]?.lists[f.slot];
+      const hi = Math.floor(now_ms / f.bucket_ms);
+      out[f.name] = list === undefined ? 0 : this.read(list, f.aggregate, hi - f.buckets, hi);
+    }
+    return out;
+  }
+
+  /** Forgets everything, sets the clock to `now` and replays `events` (pass them in time order). */
+  rebuild(events: Iterable<RiskEvent>, now: Date): void {
+    const now_ms = epochMs(now, 'now');
+    this.entities.clear();
+    this.bucket_total = 0;
+    this.clock_ms = now_ms;
+    for (const event of events) this.observe(event, now);
+  }
+
+  get entityCount(): number {
+    return this.entities.size;
+  }
+
+  stats(): { entities: number; buckets: number } {
+    return { entities: this.entities.size, buckets: this.bucket_total };
+  }
+
+  private advance(now_ms: number): void {
+    if (now_ms > this.clock_ms) this.clock_ms = now_ms;
+  }
+
+  /** The entity's state, created if new, moved to the most recently observed end. */
+  private touch(key: string, features: number): Entity {
+    const found = this.entities.get(key);
+    if (found !== undefined) {
+      this.entities.delete(key);
+      this.entities.set(key, found);
+      return found;
+    }
+    if (this.entities.size >= this.entities_max) this.evictOldest();
+    const created = new Entity(features);
+    this.entities.set(key, created);
+    return created;
+  }
+
+  private evictOldest(): void {
+    const oldest = this.entities.entries().next();
+    if (oldest.done) return;
+    for (const list of oldest.value[1].lists) if (list) this.bucket_total -= list.idx.length;
+    this.entities.delete(oldest.value[0]);
+  }
+
+  private record(state: Entity, f: Compiled, b: number, amount: bigint | undefined, of: string | undefined): void {
+    const list = (state.lists[f.slot] ??= new Buckets<never>());
+    const before = list.idx.length;
+    // With a clock, keep what a window can still need; without one, the N buckets up to the newest seen.
+    const newest = Math.max(b, list.idx[list.idx.length - 1] ?? b);
+    const floor = (Number.isFinite(this.clock_ms) ? Math.floor(this.clock_ms / f.bucket_ms) : newest) - f.buckets;
+    if (f.aggregate === 'count') {
+      const counts = list as Buckets<number>;
+      const at = slotOf(counts, b, floor, makeCount);
+      if (at >= 0) counts.val[at]! += 1;
+    } else if (f.aggregate === 'sum') {
+      const sums = list as Buckets<bigint>;
+      const at = slotOf(sums, b, floor, makeSum);
+      if (at >= 0) sums.val[at]! += amount!;
+    } else {
+      const sets = list as Buckets<DistinctBucket>;
+      const at = slotOf(sets, b, floor, makeDistinct);
+      if (at >= 0) this.addDistinct(sets.val[at]!, of!);
+    }
+    this.bucket_total += list.idx.length - before;
+  }
+
+  private addDistinct(bucket: DistinctBucket, value: string): void {
+    if (bucket.values.has(value)) return;
+    if (bucket.values.size >= this.distinct_max) bucket.saturated = true;
+    else bucket.values.add(value);
+  }
+
+  /** The aggregate over the buckets with lo < index ≤ hi. */
+  private read(list: AnyBuckets, aggregate: VelocityAggregate, lo: number, hi: number): number {
+    const idx = list.idx;
+    let j = idx.length - 1;
+    while (j >= 0 && idx[j]! > hi) j--;
+    if (aggregate === 'count') {
+      const val = (list as Buckets<number>).val;
+      let total = 0;
+      for (; j >= 0 && idx[j]! > lo; j--) total += val[j]!;
+      return total;
+    }
+    if (aggregate === 'sum') {
+      const val = (list as Buckets<bigint>).val;
+      let total = 0n;
+      for (; j >= 0 && idx[j]! > lo; j--) total += val[j]!;
+      return Number(total);
+    }
+    const val = (list as Buckets<DistinctBucket>).val;
+    if (j < 0 || idx[j]! <= lo) return 0;
+    if (j === 0 || idx[j - 1]! <= lo) return val[j]!.values.size;
+    const union = this.union;
+    union.clear();
+    for (; j >= 0 && idx[j]! > lo; j--) for (const v of val[j]!.values) union.add(v);
+    const size = union.size;
+    union.clear();
+    return size;
+  }
+}
