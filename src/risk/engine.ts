@@ -16,7 +16,7 @@ import { RiskGraph } from './graph.js';
 import { ListCache } from './lists.js';
 import { loadModel, type LoadedModel, type ModelReason } from './models.js';
 import * as store from './store.js';
-import type { Context, Outcome, RiskEvent } from './types.js';
+import type { Context, Outcome, RiskEvent, ValueType } from './types.js';
 import { VelocityStore, type VelocityFeature } from './velocity.js';
 import { DEFAULT_VELOCITY_FEATURES } from './defaults.js';
 
@@ -52,6 +52,33 @@ export type DecideOutcome = { ok: true; decision: DecisionResult } | { ok: false
 export interface DecideOptions {
   /** The pending transfer that holds the money if the outcome is review (payments through the ledger). */
   hold_transfer_id?: string;
+}
+
+/** The in-memory state features are read from. The engine keeps one; a backtest builds a fresh one. */
+export interface FeatureState {
+  velocity: VelocityStore;
+  graph: RiskGraph;
+  lists: ListCache;
+}
+
+/** The context of one event from a feature state, before the event is recorded into it. */
+export function buildContext(state: FeatureState, event: RiskEvent, now: Date, attributes?: Record<string, ValueType>): Context {
+  const ctx: Context = eventContext(event, attributes);
+  Object.assign(ctx, state.lists.context(event, now));
+  for (const [name, value] of Object.entries(state.velocity.features(event, now))) ctx[`velocity.${name}`] = value;
+  const graph = state.graph.features(event);
+  ctx['graph.component_size'] = graph.component_size;
+  ctx['graph.customers_sharing_device'] = graph.customers_sharing_device;
+  ctx['graph.customers_sharing_ip'] = graph.customers_sharing_ip;
+  ctx['graph.distance_to_fraud'] = graph.distance_to_fraud;
+  ctx['customer.new_device'] = event.device_id === undefined ? null : !state.graph.knows(event.customer_id, 'device', event.device_id);
+  ctx['customer.new_counterparty'] = event.counterparty_id === undefined ? null : !state.graph.knows(event.customer_id, 'account', event.counterparty_id);
+  return ctx;
+}
+
+export function observeEvent(state: Pick<FeatureState, 'velocity' | 'graph'>, event: RiskEvent): void {
+  state.velocity.observe(event);
+  state.graph.observe(event);
 }
 
 export class RiskEngine {
@@ -128,21 +155,11 @@ export class RiskEngine {
 
   /** The context of one event, before it is recorded into the features. */
   context(event: RiskEvent, now: Date, attributes = this.live.rule_set?.body.attributes): Context {
-    const ctx: Context = eventContext(event, attributes);
-    Object.assign(ctx, this.lists.context(event, now));
-    for (const [name, value] of Object.entries(this.velocity.features(event, now))) ctx[`velocity.${name}`] = value;
-    const graph = this.graph.features(event);
-    ctx['graph.component_size'] = graph.component_size;
-    ctx['graph.customers_sharing_device'] = graph.customers_sharing_device;
-    ctx['graph.customers_sharing_ip'] = graph.customers_sharing_ip;
-    ctx['graph.distance_to_fraud'] = graph.distance_to_fraud;
-    ctx['customer.new_device'] = event.device_id === undefined ? null : !this.graph.knows(event.customer_id, 'device', event.device_id);
-    ctx['customer.new_counterparty'] = event.counterparty_id === undefined ? null : !this.graph.knows(event.customer_id, 'account', event.counterparty_id);
-    return ctx;
+    return buildContext({ velocity: this.velocity, graph: this.graph, lists: this.lists }, event, now, attributes);
   }
 
   /** Runs one deployment (live or shadow) over a context. */
-  static verdict(slot: Deployed, ctx: Context): Verdict {
+  static verdict(slot: Pick<Deployed, 'compiled' | 'model'>, ctx: Context): Verdict {
     let score: number | null = null;
     let model_reasons: ModelReason[] = [];
     if (slot.model) {
@@ -234,8 +251,7 @@ export class RiskEngine {
   }
 
   private observe(event: RiskEvent): void {
-    this.velocity.observe(event);
-    this.graph.observe(event);
+    observeEvent({ velocity: this.velocity, graph: this.graph }, event);
   }
 
   private remember(id: string): void {

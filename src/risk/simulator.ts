@@ -62,13 +62,13 @@ export const DAYS_MAX = 3_660;
 export const FRAUD_RATE_MAX = 1_000; // incidents per 1,000 customers, per pattern
 
 /** The demo population: two weeks from a Monday, 2,000 customers. */
-export const DEFAULT_SIM: SimulatorOptions = {
+export const DEFAULT_SIM: SimulatorOptions = Object.freeze({
   seed: 7,
   customers: 2_000,
   merchants: 200,
   days: 14,
   start: new Date('2026-01-05T00:00:00.000Z'),
-};
+});
 
 /** The labelled event stream, in non-decreasing `occurred_at` order. Options are checked now. */
 export function simulate(options: SimulatorOptions): Generator<LabelledEvent> {
@@ -687,7 +687,6 @@ function minuteOfDay(r: Xoshiro128, hours: Hours, shift_h: number): number {
 }
 
 interface Day {
-  readonly index: number;
   readonly start_ms: number;
   readonly kind: DayKind;
   readonly day_of_month: number;
@@ -731,19 +730,18 @@ function customerDay(world: World, c: Customer, d: number): Draft[] {
   const clock_day = Math.floor((start_ms + c.home.utc_offset_min * MINUTE_MS) / DAY_MS);
   const weekday = (((clock_day + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
   const day: Day = {
-    index: d,
     start_ms,
     kind: weekday === 0 || weekday === 6 ? WEEKEND : WEEKDAY,
     day_of_month: new Date(clock_day * DAY_MS).getUTCDate(),
     out: [],
   };
-  const sessions = logins(world, c, day);
+  const sessions = logins(c, day);
   merchantPayments(world, c, day, sessions);
   transfers(world, c, day, sessions);
   beneficiaries(world, c, day, sessions);
   moneyIn(world, c, day);
-  const last_ms = start_ms + DAY_MS - 1;
-  const kept = day.out.filter((x) => x.at_ms >= world.start_ms && x.at_ms < world.end_ms && x.at_ms <= last_ms);
+  // Times are clamped inside the local day, so a customer's days never overlap in the merge.
+  const kept = day.out.filter((x) => x.at_ms >= world.start_ms && x.at_ms < world.end_ms);
   return kept.sort((x, y) => x.at_ms - y.at_ms);
 }
 
@@ -756,7 +754,7 @@ function atMinute(r: Xoshiro128, day: Day, minute: number): number {
   return Math.min(day.start_ms + DAY_MS - 1, day.start_ms + Math.floor(minute * MINUTE_MS) + r.int(0, 999));
 }
 
-function logins(world: World, c: Customer, day: Day): Session[] {
+function logins(c: Customer, day: Day): Session[] {
   const r = c.random;
   const count = Math.min(3, r.poisson(c.login_rate * day.kind.login));
   const sessions: Session[] = [];
@@ -1157,8 +1155,6 @@ function* merge(world: World, sources: Source[]): Generator<LabelledEvent> {
     heap.updateTop();
     if (next.at_ms < last_ms || next.at_ms < world.start_ms || next.at_ms >= world.end_ms) throw new Error('simulator: event out of order or period (bug)');
     last_ms = next.at_ms;
-    const out = materialise(world, next, eventId(next.at_ms, ids)); KEEP.push(out); yield out;
+    yield materialise(world, next, eventId(next.at_ms, ids));
   }
 }
-
-const KEEP: LabelledEvent[] = [];

@@ -395,3 +395,13 @@ export async function listTransferPolicies(db: Queryable): Promise<TransferPolic
   const { rows } = await db.query(`SELECT * FROM risk_transfer_policies ORDER BY code`);
   return rows as unknown as TransferPolicy[];
 }
+
+/** Closed cases' outcomes for these decisions (labels for backtests over stored events). */
+export async function closedCaseOutcomes(db: Queryable, decisionIds: readonly string[]): Promise<Map<string, 'approved' | 'rejected'>> {
+  if (decisionIds.length === 0) return new Map();
+  const { rows } = await db.query<{ decision_id: string; status: 'approved' | 'rejected' }>(
+    `SELECT decision_id, status FROM risk_cases WHERE decision_id = ANY($1::uuid[]) AND status <> 'open'`,
+    [[...decisionIds]],
+  );
+  return new Map(rows.map((r) => [r.decision_id, r.status]));
+}

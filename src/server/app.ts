@@ -17,6 +17,7 @@ import type { LaneOptions } from '../envelopes/lanes.js';
 import type { RandomSource } from '../envelopes/core.js';
 import { Risk } from '../risk/service.js';
 import { registerRiskRoutes } from '../risk/http.js';
+import { registerRiskAnalysisRoutes } from '../risk/http-analysis.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { grants, type ApiKey, type Scope } from '../auth/core.js';
 import type { Clock } from './clock.js';
@@ -187,6 +188,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerLedgerRoutes(app, ledger);
   registerEnvelopeRoutes(app, envelopes);
   registerRiskRoutes(app, risk);
+  registerRiskAnalysisRoutes(app, risk);
   registerKeyRoutes(app, options.db, options.clock, authenticator);
 
   app.addHook('onClose', async () => {

@@ -60,6 +60,7 @@ export const ERROR_CATALOG: Record<string, CatalogEntry> = {
   model_not_found: { status: 404, title: 'Model version not found' },
   case_not_found: { status: 404, title: 'Risk case not found' },
   case_closed: { status: 409, title: 'The case is already approved or rejected' },
+  backtest_not_found: { status: 404, title: 'Backtest job not found in this process' },
   transfer_not_settled: { status: 409, title: "The case's held transfer could not be posted or voided" },
   // red envelopes
   envelope_not_found: { status: 404, title: 'Red envelope not found' },
