@@ -176,6 +176,31 @@ export function registerRiskAnalysisRoutes(root: FastifyInstance, risk: Risk): v
     },
   );
 
+  app.get(
+    '/v1/risk/shadow/report',
+    {
+      config: { scope: 'risk:read' },
+      schema: {
+        tags,
+        summary: 'Live against shadow over a period: how often they agree, and every (live, shadow) outcome pair with its count',
+        querystring: Type.Object({ from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }) }),
+      },
+    },
+    async (req) => {
+      const pairs = await store.shadowComparison(risk.db, new Date(req.query.from), new Date(req.query.to));
+      const total = pairs.reduce((n, p) => n + p.decisions, 0);
+      const agreed = pairs.filter((p) => p.live === p.shadow).reduce((n, p) => n + p.decisions, 0);
+      const alerts = (side: 'live' | 'shadow') => pairs.filter((p) => p[side] === 'review' || p[side] === 'block').reduce((n, p) => n + p.decisions, 0);
+      return {
+        decisions: total,
+        agreement: total === 0 ? null : agreed / total,
+        live_alerts: alerts('live'),
+        shadow_alerts: alerts('shadow'),
+        pairs,
+      };
+    },
+  );
+
   app.post(
     '/v1/risk/models/:id/train',
     {

@@ -405,3 +405,14 @@ export async function closedCaseOutcomes(db: Queryable, decisionIds: readonly st
   );
   return new Map(rows.map((r) => [r.decision_id, r.status]));
 }
+
+/** Live against shadow outcomes over a period: one row per (live, shadow) pair with its count. */
+export async function shadowComparison(db: Queryable, from: Date, to: Date): Promise<{ live: Outcome; shadow: Outcome; decisions: number }[]> {
+  const { rows } = await db.query<{ live: Outcome; shadow: Outcome; n: bigint }>(
+    `SELECT outcome AS live, shadow->>'outcome' AS shadow, COUNT(*) AS n FROM risk_decisions
+     WHERE shadow IS NOT NULL AND occurred_at >= $1 AND occurred_at < $2
+     GROUP BY 1, 2 ORDER BY 1, 2`,
+    [from.toISOString(), to.toISOString()],
+  );
+  return rows.map((r) => ({ live: r.live, shadow: r.shadow, decisions: Number(r.n) }));
+}
