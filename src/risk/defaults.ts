@@ -10,7 +10,6 @@ import type { VelocityFeature } from './velocity.js';
 export const DEFAULT_VELOCITY_FEATURES: VelocityFeature[] = [
   { name: 'customer_count_1m', entity: 'customer', aggregate: 'count', window: '1m' },
   { name: 'customer_count_1h', entity: 'customer', aggregate: 'count', window: '1h' },
-  { name: 'customer_count_24h', entity: 'customer', aggregate: 'count', window: '24h' },
   { name: 'customer_payments_1h', entity: 'customer', aggregate: 'count', window: '1h', event_types: ['payment'] },
   { name: 'customer_payments_24h', entity: 'customer', aggregate: 'count', window: '24h', event_types: ['payment'] },
   { name: 'customer_payments_30d', entity: 'customer', aggregate: 'count', window: '30d', event_types: ['payment'] },
@@ -25,6 +24,7 @@ export const DEFAULT_VELOCITY_FEATURES: VelocityFeature[] = [
   { name: 'device_customers_24h', entity: 'device', aggregate: 'distinct', of: 'customer', window: '24h' },
   { name: 'device_customers_30d', entity: 'device', aggregate: 'distinct', of: 'customer', window: '30d' },
   { name: 'device_payments_1m', entity: 'device', aggregate: 'count', window: '1m', event_types: ['payment'] },
+  { name: 'device_count_30d', entity: 'device', aggregate: 'count', window: '30d' },
   { name: 'ip_customers_1h', entity: 'ip', aggregate: 'distinct', of: 'customer', window: '1h' },
   { name: 'counterparty_customers_24h', entity: 'counterparty', aggregate: 'distinct', of: 'customer', window: '24h', event_types: ['payment'] },
   { name: 'counterparty_amount_24h', entity: 'counterparty', aggregate: 'sum', of: 'amount', window: '24h', event_types: ['payment'] },
@@ -46,10 +46,10 @@ export const DEFAULT_RULE_SET: RuleSetBody = {
     },
     {
       id: 'takeover_payout',
-      when: "event.type == 'payment' and velocity.customer_new_beneficiaries_24h >= 1 and customer.new_counterparty and velocity.customer_devices_24h >= 2",
+      when: "event.type == 'payment' and event.amount >= 200000 and velocity.customer_new_beneficiaries_24h >= 1 and velocity.device_count_30d <= 5",
       outcome: 'review',
       priority: 80,
-      reason: 'payment to a new payee after a new beneficiary and a second device today',
+      reason: 'large payment soon after a new beneficiary, from a device with almost no history',
     },
     {
       id: 'card_testing_burst',
