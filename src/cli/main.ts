@@ -17,6 +17,7 @@ import { checkBody } from '../server/validate.js';
 import { ProblemError } from '../server/problem.js';
 import { DEMO_ENVELOPE_ID, DEMO_SCOPES, seedDemo } from './seed.js';
 import { Envelopes } from '../envelopes/service.js';
+import { Risk } from '../risk/service.js';
 import { UsageError, checked, flagList, parseJsonOption, print, uuidArg, withLedger } from './common.js';
 import { registerEnvelopeCommands } from './envelopes.js';
 import { migrate } from '../db/migrate.js';
@@ -36,7 +37,7 @@ program
     const config = loadConfig();
     const db = await openAndMigrate(config);
     const running = await serve(config, db);
-    const seed = await seedDemo(db, running.app.ledger, running.app.envelopes, config.data_dir);
+    const seed = await seedDemo(db, running.app.ledger, running.app.envelopes, running.app.risk, config.data_dir);
     const base = running.url.replace('127.0.0.1', 'localhost');
     const engine = config.database_url ? 'PostgreSQL' : `embedded PGlite in ${config.data_dir}`;
     console.log(`\nCapillary is serving on ${base} (${engine})`);
@@ -81,7 +82,9 @@ program
   .description('seed the demo data set (once per database)')
   .action(() =>
     withLedger(async (ledger, db, config) => {
-      const result = await seedDemo(db, ledger, new Envelopes(db, ledger, systemClock), config.data_dir);
+      const risk = new Risk(db, systemClock, ledger);
+      await risk.seedDefaults();
+      const result = await seedDemo(db, ledger, new Envelopes(db, ledger, systemClock), risk, config.data_dir);
       console.log(result.seeded ? `seeded; demo API key: ${result.token}` : 'demo data already present');
     }),
   );

@@ -1,7 +1,8 @@
 /**
  * The demo data set `npm start` seeds once: a bank cash account, two customers with
- * deposits, a merchant, a few transfers and a pending hold, a red envelope from Alice,
- * and one demo API key.
+ * deposits, a merchant, a few transfers and a pending hold, a red envelope from Alice, a
+ * week of simulated risk history with its review cases and a deployed fraud model, and one
+ * demo API key.
  */
 import { chmodSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,8 @@ import type { Db } from '../db/port.js';
 import { createKey } from '../auth/store.js';
 import type { Ledger } from '../ledger/service.js';
 import type { Envelopes } from '../envelopes/service.js';
+import type { Risk } from '../risk/service.js';
+import { seedRiskDemo } from '../risk/demo.js';
 import { EXPIRY_SECONDS_MAX } from '../envelopes/core.js';
 import { AccountFlags, TransferFlags, type AccountId, type TransferId } from '../ledger/types.js';
 
@@ -21,7 +24,7 @@ export const DEMO_ACCOUNTS = {
 
 /** Alice's lucky-money envelope: 88.88 CNY in 8 random shares, open to anyone with the link for a week. */
 export const DEMO_ENVELOPE_ID = '0193a000-0000-7000-a000-000000000001';
-export const DEMO_SCOPES = ['ledger:read', 'ledger:write', 'envelopes:read', 'envelopes:write', 'metrics:read'] as const;
+export const DEMO_SCOPES = ['ledger:read', 'ledger:write', 'envelopes:read', 'envelopes:write', 'risk:decide', 'risk:read', 'risk:cases', 'risk:admin', 'metrics:read'] as const;
 
 const CUSTOMER = AccountFlags.debits_must_not_exceed_credits | AccountFlags.history;
 const t = (n: number) => `0193a000-0000-7000-9000-${n.toString().padStart(12, '0')}` as TransferId;
@@ -34,7 +37,7 @@ export interface SeedResult {
 }
 
 /** Seeds once per database; later calls return { seeded: false }. */
-export async function seedDemo(db: Db, ledger: Ledger, envelopes: Envelopes, dataDir: string): Promise<SeedResult> {
+export async function seedDemo(db: Db, ledger: Ledger, envelopes: Envelopes, risk: Risk, dataDir: string): Promise<SeedResult> {
   const { rows } = await db.query('SELECT 1 FROM seeds WHERE name = $1', ['demo']);
   if (rows.length > 0) return { seeded: false };
 
@@ -69,6 +72,8 @@ export async function seedDemo(db: Db, ledger: Ledger, envelopes: Envelopes, dat
     audience: { kind: 'link' },
   });
   if (!envelope.ok) throw new Error(`demo seed: envelope creation failed: ${JSON.stringify(envelope)}`);
+
+  await seedRiskDemo(risk);
 
   const { token } = await createKey(db, 'demo', [...DEMO_SCOPES], ledger.clock.now());
   // The token is shown once; keeping a copy beside the local demo data (owner-only) means a

@@ -82,8 +82,8 @@ export function observeEvent(state: Pick<FeatureState, 'velocity' | 'graph'>, ev
 }
 
 export class RiskEngine {
-  readonly velocity: VelocityStore;
-  readonly graph: RiskGraph;
+  velocity: VelocityStore;
+  graph: RiskGraph;
   readonly lists = new ListCache();
   private readonly log: DecisionLog;
   private live: Deployed = { rule_set: undefined, compiled: undefined, model: undefined };
@@ -105,6 +105,17 @@ export class RiskEngine {
   start(onProgress?: (done: number) => void): Promise<void> {
     this.started ??= this.load(onProgress);
     return this.started;
+  }
+
+  /** Forgets the features and rebuilds them from the stored events (after events were imported). */
+  async rebuild(onProgress?: (done: number) => void): Promise<void> {
+    await this.started;
+    await this.log.drain();
+    this.velocity = new VelocityStore([...this.features]);
+    this.graph = new RiskGraph();
+    this.recentIds.clear();
+    this.started = this.load(onProgress);
+    await this.started;
   }
 
   private async load(onProgress?: (done: number) => void): Promise<void> {

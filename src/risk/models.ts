@@ -47,7 +47,7 @@ export function loadModel(id: string, version: number, kind: 'scorecard' | 'xgbo
           const scored = scoreRow(card, row);
           return {
             score: scored.probability_bad,
-            reasons: scored.reasons.map((r) => ({ feature: r.attribute, detail: `${r.bin}: ${r.points} points (${r.points_lost} below the best)` })),
+            reasons: scored.reasons.map((r) => ({ feature: r.attribute, detail: `${r.bin}: ${r.points.toFixed(1)} points (${r.points_lost.toFixed(1)} below the best)` })),
           };
         },
       },

@@ -1,0 +1,77 @@
+/**
+ * Demo data for the risk engine (seeded once by `npm start`): a week of simulated history
+ * ending now, decided by the default rule set as the live engine would have (features
+ * built in time order), stored with its review cases; and a fraud scorecard trained on
+ * another simulation, deployed live, so `model.score` means something in the demo.
+ */
+import { randomUUID } from 'node:crypto';
+import { compileRuleSet } from './core.js';
+import { DEFAULT_RULE_SET, DEFAULT_VELOCITY_FEATURES } from './defaults.js';
+import { buildContext, observeEvent, RiskEngine } from './engine.js';
+import { eventFingerprint } from './core.js';
+import { trainFraudScorecard } from './fraud-model.js';
+import { RiskGraph } from './graph.js';
+import { ListCache } from './lists.js';
+import type { Risk } from './service.js';
+import { simulate } from './simulator.js';
+import * as store from './store.js';
+import { VelocityStore } from './velocity.js';
+
+const DAY_MS = 86_400_000;
+const BATCH = 2_000;
+
+export async function seedRiskDemo(risk: Risk): Promise<{ events: number; cases: number; model: string }> {
+  const now = risk.clock.now();
+  const card = trainFraudScorecard({ seed: 11, customers: 1_000, merchants: 100, days: 7, start: new Date(now.getTime() - 60 * DAY_MS) }, DEFAULT_VELOCITY_FEATURES);
+  const saved = await risk.saveModel('fraud', 'scorecard', card, { trained_on: 'simulation seed 11, 1,000 customers, 7 days' }, 'demo seed');
+  if (!saved.ok) throw new Error(`demo fraud model does not load: ${saved.message}`);
+  await risk.deployModel('live', { id: 'fraud', version: saved.model.version }, 'demo seed');
+
+  const compiled = compileRuleSet(DEFAULT_RULE_SET, DEFAULT_VELOCITY_FEATURES);
+  if (!compiled.ok) throw new Error('the default rule set does not compile');
+  const model = risk.engine.deployed.live.model;
+  const state = { velocity: new VelocityStore([...DEFAULT_VELOCITY_FEATURES]), graph: new RiskGraph(), lists: new ListCache() };
+  let batch: store.StoredDecision[] = [];
+  let cases: store.RiskCase[] = [];
+  let events = 0;
+  let opened = 0;
+  const flush = async () => {
+    await risk.db.transaction(async (tx) => {
+      await store.insertDecisions(tx, batch);
+      await store.insertCases(tx, cases, 'demo seed');
+    });
+    batch = [];
+    cases = [];
+  };
+  for (const { event } of simulate({ seed: 7, customers: 300, merchants: 60, days: 7, start: new Date(now.getTime() - 7 * DAY_MS) })) {
+    if (event.occurred_at.getTime() > now.getTime()) break;
+    const ctx = buildContext(state, event, event.occurred_at);
+    const verdict = RiskEngine.verdict({ compiled: compiled.compiled, model }, ctx);
+    observeEvent(state, event);
+    batch.push({
+      id: event.id,
+      type: event.type,
+      customer_id: event.customer_id,
+      occurred_at: event.occurred_at,
+      event,
+      fingerprint: eventFingerprint(event),
+      outcome: verdict.outcome,
+      score: verdict.score,
+      reasons: { rules: verdict.fired, model: verdict.model_reasons },
+      context: ctx,
+      rule_set_id: 'default',
+      rule_set_version: 1,
+      shadow: null,
+      decided_at: event.occurred_at,
+    });
+    if (verdict.outcome === 'review') {
+      cases.push({ id: randomUUID(), decision_id: event.id, status: 'open', assignee: null, transfer_id: null, created_at: event.occurred_at, updated_at: event.occurred_at });
+      opened += 1;
+    }
+    events += 1;
+    if (batch.length >= BATCH) await flush();
+  }
+  if (batch.length > 0) await flush();
+  await risk.engine.rebuild();
+  return { events, cases: opened, model: `fraud v${saved.model.version}` };
+}
