@@ -4,7 +4,7 @@
  * decision itself (every enabled rule is evaluated; the most severe outcome of those that
  * fired wins; ties keep the higher priority first in the reasons).
  */
-import { createHash } from 'node:crypto';
+import { fingerprint } from '../ledger/fingerprint.js';
 import { compileCondition, type ExprError } from './expr/index.js';
 import { CUSTOM_EVENT_TYPE_PATTERN, EVENT_TYPES, OUTCOMES, moreSevere, type Context, type ContextSchema, type Outcome, type RiskEvent, type ValueType } from './types.js';
 import type { VelocityFeature } from './velocity.js';
@@ -176,8 +176,11 @@ export function eventContext(event: RiskEvent, attributes: Record<string, ValueT
   return ctx;
 }
 
-/** A stable digest of what the caller sent: the same event id with other fields is a conflict. */
-export function eventFingerprint(event: RiskEvent): string {
-  const json = JSON.stringify(event, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
-  return createHash('sha256').update(json).digest('base64url');
+/**
+ * A stable digest of what the caller sent (key order does not matter): the same event id
+ * with other fields is a conflict. Pass the body as sent, so a default the server filled
+ * in (occurred_at = now) does not make a retry look different.
+ */
+export function eventFingerprint(sent: unknown): string {
+  return fingerprint(sent);
 }

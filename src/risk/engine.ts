@@ -52,6 +52,10 @@ export type DecideOutcome = { ok: true; decision: DecisionResult } | { ok: false
 export interface DecideOptions {
   /** The pending transfer that holds the money if the outcome is review (payments through the ledger). */
   hold_transfer_id?: string;
+  /** false: a review opens no case (the caller refuses the operation instead). Default true. */
+  open_case?: boolean;
+  /** What the caller sent, for the idempotency fingerprint (default: the event itself). */
+  sent?: unknown;
 }
 
 /** The in-memory state features are read from. The engine keeps one; a backtest builds a fresh one. */
@@ -89,12 +93,16 @@ export class RiskEngine {
   private live: Deployed = { rule_set: undefined, compiled: undefined, model: undefined };
   private shadowSlot: Deployed | undefined;
   private readonly recentIds = new Set<string>();
+  /** Customers flagged in the graph as known fraudsters (the deny-listed ones at the last list reload). */
+  private flagged = new Set<string>();
   private started: Promise<void> | undefined;
 
   constructor(
     readonly db: Db,
     readonly clock: Clock,
     readonly features: readonly VelocityFeature[] = DEFAULT_VELOCITY_FEATURES,
+    /** Runs once before the first load (the service seeds the default rule set here). */
+    private readonly beforeStart?: () => Promise<void>,
   ) {
     this.velocity = new VelocityStore([...features]);
     this.graph = new RiskGraph();
@@ -103,7 +111,11 @@ export class RiskEngine {
 
   /** Loads deployments and lists and rebuilds the features; decisions wait for it. Idempotent. */
   start(onProgress?: (done: number) => void): Promise<void> {
-    this.started ??= this.load(onProgress);
+    // A failed start (the database down) is not remembered: the next decision tries again.
+    this.started ??= this.load(onProgress).catch((err: unknown) => {
+      this.started = undefined;
+      throw err;
+    });
     return this.started;
   }
 
@@ -119,6 +131,7 @@ export class RiskEngine {
   }
 
   private async load(onProgress?: (done: number) => void): Promise<void> {
+    await this.beforeStart?.();
     await this.reloadDeployments();
     const now = this.clock.now();
     await this.lists.reload(this.db, now);
@@ -126,14 +139,21 @@ export class RiskEngine {
     let done = 0;
     for (;;) {
       const page = await store.eventsPage(this.db, new Date(now.getTime() - REBUILD_WINDOW_MS), undefined, after, REBUILD_PAGE);
-      for (const row of page) this.observe(row.event);
+      for (const row of page) {
+        // With the start time as the clock: an event stored with a far-future occurred_at is
+        // ignored, as it was when it was decided, instead of pushing recent buckets out.
+        this.velocity.observe(row.event, now);
+        this.graph.observe(row.event);
+        this.remember(row.id);
+      }
       done += page.length;
       onProgress?.(done);
       if (page.length < REBUILD_PAGE) break;
       const last = page[page.length - 1]!;
       after = { at: last.occurred_at, id: last.id };
     }
-    for (const customer of this.lists.deniedCustomers(now)) this.graph.flagFraud(customer);
+    this.flagged = new Set(this.lists.deniedCustomers(now));
+    for (const customer of this.flagged) this.graph.flagFraud(customer);
   }
 
   /** Re-reads which rule set and model are live and shadow (after a deploy, here or elsewhere). */
@@ -186,10 +206,10 @@ export class RiskEngine {
   async decide(event: RiskEvent, options: DecideOptions = {}): Promise<DecideOutcome> {
     await this.start();
     const started = performance.now();
-    const fingerprint = eventFingerprint(event);
+    const fingerprint = eventFingerprint(options.sent ?? event);
     if (this.recentIds.has(event.id)) return this.replay(event.id, fingerprint);
     const now = this.clock.now();
-    if (this.lists.stale(now)) await this.lists.reload(this.db, now);
+    if (this.lists.stale(now)) await this.listsChanged();
     const ctx = this.context(event, now);
     const live = RiskEngine.verdict(this.live, ctx);
     const shadow = this.shadowSlot ? RiskEngine.verdict(this.shadowSlot, { ...ctx }) : null;
@@ -213,7 +233,7 @@ export class RiskEngine {
       decided_at: now,
     };
     const openCase: store.RiskCase | undefined =
-      live.outcome === 'review'
+      live.outcome === 'review' && options.open_case !== false
         ? { id: randomUUID(), decision_id: event.id, status: 'open', assignee: null, transfer_id: options.hold_transfer_id ?? null, created_at: now, updated_at: now }
         : undefined;
     const fresh = await this.log.append(decision, openCase);
@@ -273,14 +293,15 @@ export class RiskEngine {
     this.recentIds.add(id);
   }
 
-  /** After a list change: reload the lists and re-flag the graph's known fraudsters. */
+  /** After a list change (or when the lists are due a reload): reload them and re-flag the graph's known fraudsters. */
   async listsChanged(): Promise<void> {
     const now = this.clock.now();
-    const before = new Set(this.lists.deniedCustomers(now));
     await this.lists.reload(this.db, now);
-    const after = new Set(this.lists.deniedCustomers(now));
-    for (const c of after) if (!before.has(c)) this.graph.flagFraud(c);
-    for (const c of before) if (!after.has(c)) this.graph.unflagFraud(c);
+    const denied = new Set(this.lists.deniedCustomers(now));
+    for (const c of denied) if (!this.flagged.has(c)) this.graph.flagFraud(c);
+    // Entries removed or expired since the last reload stop making their customer a known fraudster.
+    for (const c of this.flagged) if (!denied.has(c)) this.graph.unflagFraud(c);
+    this.flagged = denied;
   }
 
   get deployed(): { live: Deployed; shadow: Deployed | undefined } {

@@ -5,7 +5,10 @@
  * policy) and opens a case that names it; `allow` and `step_up` let it through (a step-up
  * is for interactive channels, which ask the customer before they submit).
  *
- * The decision's id is the transfer's id, so a retried transfer gets the same verdict.
+ * The decision's id is the transfer's id, so a retried transfer gets the same verdict. A
+ * held transfer can only be posted through its case (an analyst's approval): a client's own
+ * post of it is refused with `risk_blocked`. In a linked chain, a review refuses the chain
+ * (a chain cannot be partly held) and opens no case.
  * The event reads the transfer's metadata for what the ledger does not know: customer_id
  * (default: the debit account), device_id, ip, channel, currency.
  */
@@ -36,22 +39,28 @@ export class RiskTransferGate implements TransferGate {
 
   async screen(inputs: readonly TransferInput[]): Promise<GateVerdict[]> {
     if (this.risk.clock.now().getTime() - this.loadedAt >= POLICY_RELOAD_MS) await this.reload();
-    return Promise.all(inputs.map((input) => this.screenOne(input)));
+    const inChain = chainMembers(inputs);
+    return Promise.all(inputs.map((input, i) => this.screenOne(input, inChain[i]!)));
   }
 
-  private async screenOne(input: TransferInput): Promise<GateVerdict> {
-    const resolving = hasFlag(input.flags, TransferFlags.post_pending) || hasFlag(input.flags, TransferFlags.void_pending);
+  private async screenOne(input: TransferInput, inChain: boolean): Promise<GateVerdict> {
+    // Only an analyst (approving the case, which bypasses the gate) may post a held transfer.
+    if (hasFlag(input.flags, TransferFlags.post_pending)) {
+      return input.pending_id && (await store.openCaseHolds(this.risk.db, input.pending_id)) ? { kind: 'block' } : { kind: 'pass' };
+    }
+    if (hasFlag(input.flags, TransferFlags.void_pending)) return { kind: 'pass' };
     const policy = input.code === undefined ? undefined : this.policies.get(input.code);
-    if (resolving || !policy?.enabled || !input.debit_account_id || !input.credit_account_id) return { kind: 'pass' };
+    if (!policy?.enabled || !input.debit_account_id || !input.credit_account_id) return { kind: 'pass' };
 
     const existing = await store.getDecision(this.risk.db, input.id);
-    const outcome = existing ? existing.outcome : await this.decide(input);
+    const outcome = existing ? existing.outcome : await this.decide(input, inChain);
     if (outcome === 'block') return { kind: 'block' };
-    if (outcome === 'review') return { kind: 'hold', timeout_seconds: policy.hold_timeout_seconds };
+    // A linked chain cannot be partly held, so a review refuses it (and opened no case).
+    if (outcome === 'review') return inChain ? { kind: 'block' } : { kind: 'hold', timeout_seconds: policy.hold_timeout_seconds };
     return { kind: 'pass' };
   }
 
-  private async decide(input: TransferInput): Promise<string> {
+  private async decide(input: TransferInput, inChain: boolean): Promise<string> {
     const metadata = input.metadata ?? undefined;
     const event: RiskEvent = {
       id: input.id,
@@ -66,9 +75,27 @@ export class RiskTransferGate implements TransferGate {
       ip: text(metadata, 'ip'),
       channel: text(metadata, 'channel'),
     };
-    const decided = await this.risk.engine.decide(event, { hold_transfer_id: input.id });
+    const decided = await this.risk.engine.decide(event, inChain ? { open_case: false, sent: sentOf(event) } : { hold_transfer_id: input.id, sent: sentOf(event) });
     // The same id decided meanwhile with other fields (a concurrent retry): treat as the stored one.
     if (!decided.ok) return (await store.getDecision(this.risk.db, input.id))?.outcome ?? 'block';
     return decided.decision.outcome;
   }
+}
+
+/** The event without the decision time, for the fingerprint (a retry comes later, with the same transfer). */
+function sentOf(event: RiskEvent): unknown {
+  const { occurred_at: _at, ...rest } = event;
+  return rest;
+}
+
+/** For each transfer, whether it is part of a linked chain of two or more. */
+function chainMembers(inputs: readonly TransferInput[]): boolean[] {
+  const out = new Array<boolean>(inputs.length).fill(false);
+  for (let start = 0; start < inputs.length; ) {
+    let end = start;
+    while (end < inputs.length - 1 && hasFlag(inputs[end]!.flags, TransferFlags.linked)) end++;
+    if (end > start) for (let i = start; i <= end; i++) out[i] = true;
+    start = end + 1;
+  }
+  return out;
 }

@@ -30,7 +30,7 @@ export const DecisionRequest = Type.Object(
     counterparty_id: Type.Optional(Id),
     merchant_id: Type.Optional(Id),
     device_id: Type.Optional(Id),
-    ip: Type.Optional(Type.String({ maxLength: 45, pattern: '^[0-9A-Fa-f:.]{2,45}$' })),
+    ip: Type.Optional(Type.Union([Type.String({ format: 'ipv4' }), Type.String({ format: 'ipv6' })], { description: 'IPv4 or IPv6 address' })),
     phone: Type.Optional(Type.String({ pattern: '^\\+?[0-9]{4,20}$' })),
     account_id: Type.Optional(Id),
     channel: Type.Optional(Type.String({ maxLength: 32 })),
@@ -140,7 +140,7 @@ export function registerRiskRoutes(root: FastifyInstance, risk: Risk): void {
       schema: { tags, summary: 'Decide on an event: allow, step_up, review or block, with the score and the reasons', body: DecisionRequest, response: { 200: DecisionView, 201: DecisionView, ...errorResponses } },
     },
     async (req, reply) => {
-      const result = await risk.engine.decide(toRiskEvent(req.body, risk.clock.now()));
+      const result = await risk.engine.decide(toRiskEvent(req.body, risk.clock.now()), { sent: { ...req.body, id: req.body.id.toLowerCase() } });
       if (!result.ok) throw new ProblemError('exists_with_different_fields', 'this event id was decided with different fields', { field: 'id' });
       return reply.status(result.decision.replayed ? 200 : 201).send(decisionJson(result.decision));
     },

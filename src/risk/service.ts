@@ -34,7 +34,7 @@ export class Risk {
     readonly clock: Clock,
     private readonly ledger: Ledger,
   ) {
-    this.engine = new RiskEngine(db, clock);
+    this.engine = new RiskEngine(db, clock, undefined, () => this.seedDefaults());
     this.gate = new RiskTransferGate(this);
   }
 
@@ -193,6 +193,8 @@ export class Risk {
     if (result!.ok) return { ok: true };
     const already = action === 'approve' ? 'pending_transfer_already_posted' : 'pending_transfer_already_voided';
     if (result!.code === already) return { ok: true };
+    // A hold that expired has released the funds already: rejecting it is done.
+    if (action === 'reject' && result!.code === 'pending_transfer_expired') return { ok: true };
     return { ok: false, detail: `the held transfer ${transferId} could not be ${action === 'approve' ? 'posted' : 'voided'}: ${result!.code}` };
   }
 

@@ -416,3 +416,9 @@ export async function shadowComparison(db: Queryable, from: Date, to: Date): Pro
   );
   return rows.map((r) => ({ live: r.live, shadow: r.shadow, decisions: Number(r.n) }));
 }
+
+/** Whether an open case holds this (pending) transfer. */
+export async function openCaseHolds(db: Queryable, transferId: string): Promise<boolean> {
+  const { rows } = await db.query(`SELECT 1 FROM risk_cases WHERE transfer_id = $1 AND status = 'open' LIMIT 1`, [transferId]);
+  return rows.length > 0;
+}

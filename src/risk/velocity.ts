@@ -210,19 +210,146 @@ interface DistinctBucket {
   saturated: boolean;
 }
 
-/** Non-empty buckets of one (entity, feature), sorted by bucket index. */
-class Buckets<V> {
+/**
+ * The non-empty buckets of one (entity, feature), sorted by bucket index, with a running
+ * total over all of them: a read subtracts only the few buckets outside its window (expired
+ * ones not yet trimmed, or ones ahead of `now`) instead of adding up the whole window.
+ */
+abstract class Series<V> {
   readonly idx: number[] = [];
   readonly val: V[] = [];
+
+  protected abstract make(): V;
+  /** Takes a dropped bucket out of the running total. */
+  protected abstract forget(bucket: V): void;
+
+  /** Drops the buckets at or below `floor`. */
+  trim(floor: number): void {
+    const { idx, val } = this;
+    let drop = 0;
+    while (drop < idx.length && idx[drop]! <= floor) this.forget(val[drop++]!);
+    if (drop > 0) {
+      idx.splice(0, drop);
+      val.splice(0, drop);
+    }
+  }
+
+  /** Position of the bucket with index `b`, created if absent (events mostly arrive in order: append). */
+  protected slot(b: number): number {
+    const { idx, val } = this;
+    let j = idx.length - 1;
+    while (j >= 0 && idx[j]! > b) j--;
+    if (j >= 0 && idx[j] === b) return j;
+    if (j === idx.length - 1) {
+      idx.push(b);
+      val.push(this.make());
+    } else {
+      idx.splice(j + 1, 0, b);
+      val.splice(j + 1, 0, this.make());
+    }
+    return j + 1;
+  }
 }
 
-type AnyBuckets = Buckets<number> | Buckets<bigint> | Buckets<DistinctBucket>;
+class CountSeries extends Series<number> {
+  total = 0;
+  protected make(): number {
+    return 0;
+  }
+  protected forget(bucket: number): void {
+    this.total -= bucket;
+  }
+  add(b: number): void {
+    this.val[this.slot(b)]! += 1;
+    this.total += 1;
+  }
+  /** Events in the buckets with lo < index ≤ hi. */
+  read(lo: number, hi: number): number {
+    const { idx, val } = this;
+    let total = this.total;
+    for (let j = 0; j < idx.length && idx[j]! <= lo; j++) total -= val[j]!;
+    for (let j = idx.length - 1; j >= 0 && idx[j]! > hi; j--) total -= val[j]!;
+    return total;
+  }
+}
+
+class SumSeries extends Series<bigint> {
+  total = 0n;
+  protected make(): bigint {
+    return 0n;
+  }
+  protected forget(bucket: bigint): void {
+    this.total -= bucket;
+  }
+  add(b: number, amount: bigint): void {
+    this.val[this.slot(b)]! += amount;
+    this.total += amount;
+  }
+  read(lo: number, hi: number): number {
+    const { idx, val } = this;
+    let total = this.total;
+    for (let j = 0; j < idx.length && idx[j]! <= lo; j++) total -= val[j]!;
+    for (let j = idx.length - 1; j >= 0 && idx[j]! > hi; j--) total -= val[j]!;
+    return Number(total);
+  }
+}
+
+class DistinctSeries extends Series<DistinctBucket> {
+  /** For each recorded value, how many held buckets record it: its keys are the union. */
+  readonly refs = new Map<string, number>();
+  protected make(): DistinctBucket {
+    return { values: new Set(), saturated: false };
+  }
+  protected forget(bucket: DistinctBucket): void {
+    for (const v of bucket.values) {
+      const n = this.refs.get(v)!;
+      if (n === 1) this.refs.delete(v);
+      else this.refs.set(v, n - 1);
+    }
+  }
+  add(b: number, value: string, distinct_max: number): void {
+    const bucket = this.val[this.slot(b)]!;
+    if (bucket.values.has(value)) return;
+    if (bucket.values.size >= distinct_max) {
+      bucket.saturated = true;
+      return;
+    }
+    bucket.values.add(value);
+    this.refs.set(value, (this.refs.get(value) ?? 0) + 1);
+  }
+  /** Distinct values in the buckets with lo < index ≤ hi; `scratch` is cleared and reused. */
+  read(lo: number, hi: number, scratch: Map<string, number>): number {
+    const { idx, val } = this;
+    let first = 0;
+    while (first < idx.length && idx[first]! <= lo) first++;
+    let end = idx.length;
+    while (end > first && idx[end - 1]! > hi) end--;
+    if (first === 0 && end === idx.length) return this.refs.size;
+    // A value is out of the window when every bucket recording it is.
+    scratch.clear();
+    const exclude = (j: number): void => {
+      for (const v of val[j]!.values) scratch.set(v, (scratch.get(v) ?? 0) + 1);
+    };
+    for (let j = 0; j < first; j++) exclude(j);
+    for (let j = end; j < idx.length; j++) exclude(j);
+    let gone = 0;
+    for (const [v, n] of scratch) if (this.refs.get(v) === n) gone++;
+    scratch.clear();
+    return this.refs.size - gone;
+  }
+}
+
+type AnySeries = CountSeries | SumSeries | DistinctSeries;
 
 class Entity {
-  readonly lists: (AnyBuckets | undefined)[];
+  readonly series: (AnySeries | undefined)[];
   constructor(features: number) {
-    this.lists = new Array<AnyBuckets | undefined>(features).fill(undefined);
+    this.series = new Array<AnySeries | undefined>(features).fill(undefined);
   }
+}
+
+function makeSeries(aggregate: VelocityAggregate): AnySeries {
+  return aggregate === 'count' ? new CountSeries() : aggregate === 'sum' ? new SumSeries() : new DistinctSeries();
 }
 
 function epochMs(date: Date, what: string): number {
@@ -237,36 +364,6 @@ function positiveInt(value: number | undefined, fallback: number, name: string):
   return v;
 }
 
-/**
- * Position of bucket `b` in `list`, created (by `make`) if needed, after dropping the buckets
- * at or below `floor`; -1 when `b` itself is at or below `floor`.
- */
-function slotOf<V>(list: Buckets<V>, b: number, floor: number, make: () => V): number {
-  if (b <= floor) return -1;
-  const { idx, val } = list;
-  let drop = 0;
-  while (drop < idx.length && idx[drop]! <= floor) drop++;
-  if (drop > 0) {
-    idx.splice(0, drop);
-    val.splice(0, drop);
-  }
-  let j = idx.length - 1;
-  while (j >= 0 && idx[j]! > b) j--;
-  if (j >= 0 && idx[j] === b) return j;
-  if (j === idx.length - 1) {
-    idx.push(b);
-    val.push(make());
-  } else {
-    idx.splice(j + 1, 0, b);
-    val.splice(j + 1, 0, make());
-  }
-  return j + 1;
-}
-
-const makeCount = (): number => 0;
-const makeSum = (): bigint => 0n;
-const makeDistinct = (): DistinctBucket => ({ values: new Set(), saturated: false });
-
 export class VelocityStore {
   private readonly compiled: readonly Compiled[];
   /** Features per entity kind, in definition order; kinds without features are absent. */
@@ -277,9 +374,9 @@ export class VelocityStore {
   private readonly future_tolerance_ms: number;
   private clock_ms = Number.NEGATIVE_INFINITY;
   private bucket_total = 0;
-  /** Scratch state reused by every `features` call: the entity of each group. */
+  /** Scratch state reused by every `features` call: the entity of each group, a counting map. */
   private readonly states: (Entity | undefined)[];
-  private readonly union = new Set<string>();
+  private readonly scratch = new Map<string, number>();
 
   constructor(defs: VelocityFeature[], options: VelocityStoreOptions = {}) {
     const valid = validateVelocityFeatures(defs);
@@ -342,10 +439,11 @@ export class VelocityStore {
     }
     const out: Record<string, number> = {};
     for (const f of this.compiled) {
-      const list = states[f.group]?.lists[f.slot];
+      const series = states[f.group]?.series[f.slot];
       const hi = Math.floor(now_ms / f.bucket_ms);
-      out[f.name] = list === undefined ? 0 : this.read(list, f.aggregate, hi - f.buckets, hi);
+      out[f.name] = series === undefined ? 0 : series instanceof DistinctSeries ? series.read(hi - f.buckets, hi, this.scratch) : series.read(hi - f.buckets, hi);
     }
+    states.fill(undefined);
     return out;
   }
 
@@ -387,63 +485,22 @@ export class VelocityStore {
   private evictOldest(): void {
     const oldest = this.entities.entries().next();
     if (oldest.done) return;
-    for (const list of oldest.value[1].lists) if (list) this.bucket_total -= list.idx.length;
+    for (const series of oldest.value[1].series) if (series) this.bucket_total -= series.idx.length;
     this.entities.delete(oldest.value[0]);
   }
 
   private record(state: Entity, f: Compiled, b: number, amount: bigint | undefined, of: string | undefined): void {
-    const list = (state.lists[f.slot] ??= new Buckets<never>());
-    const before = list.idx.length;
+    const series = (state.series[f.slot] ??= makeSeries(f.aggregate));
+    const idx = series.idx;
     // With a clock, keep what a window can still need; without one, the N buckets up to the newest seen.
-    const newest = Math.max(b, list.idx[list.idx.length - 1] ?? b);
+    const newest = Math.max(b, idx[idx.length - 1] ?? b);
     const floor = (Number.isFinite(this.clock_ms) ? Math.floor(this.clock_ms / f.bucket_ms) : newest) - f.buckets;
-    if (f.aggregate === 'count') {
-      const counts = list as Buckets<number>;
-      const at = slotOf(counts, b, floor, makeCount);
-      if (at >= 0) counts.val[at]! += 1;
-    } else if (f.aggregate === 'sum') {
-      const sums = list as Buckets<bigint>;
-      const at = slotOf(sums, b, floor, makeSum);
-      if (at >= 0) sums.val[at]! += amount!;
-    } else {
-      const sets = list as Buckets<DistinctBucket>;
-      const at = slotOf(sets, b, floor, makeDistinct);
-      if (at >= 0) this.addDistinct(sets.val[at]!, of!);
-    }
-    this.bucket_total += list.idx.length - before;
-  }
-
-  private addDistinct(bucket: DistinctBucket, value: string): void {
-    if (bucket.values.has(value)) return;
-    if (bucket.values.size >= this.distinct_max) bucket.saturated = true;
-    else bucket.values.add(value);
-  }
-
-  /** The aggregate over the buckets with lo < index ≤ hi. */
-  private read(list: AnyBuckets, aggregate: VelocityAggregate, lo: number, hi: number): number {
-    const idx = list.idx;
-    let j = idx.length - 1;
-    while (j >= 0 && idx[j]! > hi) j--;
-    if (aggregate === 'count') {
-      const val = (list as Buckets<number>).val;
-      let total = 0;
-      for (; j >= 0 && idx[j]! > lo; j--) total += val[j]!;
-      return total;
-    }
-    if (aggregate === 'sum') {
-      const val = (list as Buckets<bigint>).val;
-      let total = 0n;
-      for (; j >= 0 && idx[j]! > lo; j--) total += val[j]!;
-      return Number(total);
-    }
-    const val = (list as Buckets<DistinctBucket>).val;
-    if (j < 0 || idx[j]! <= lo) return 0;
-    if (j === 0 || idx[j - 1]! <= lo) return val[j]!.values.size;
-    const union = this.union;
-    union.clear();
-    for (; j >= 0 && idx[j]! > lo; j--) for (const v of val[j]!.values) union.add(v);
-    const size = union.size;
-    union.clear();
-    return size;
+    if (b <= floor) return;
+    const before = idx.length;
+    series.trim(floor);
+    if (series instanceof CountSeries) series.add(b);
+    else if (series instanceof SumSeries) series.add(b, amount!);
+    else series.add(b, of!, this.distinct_max);
+    this.bucket_total += idx.length - before;
   }
 }

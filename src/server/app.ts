@@ -80,8 +80,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const ledger = new Ledger(options.db, options.clock, { ...options.writer, observer: metrics.writerObserver });
   const envelopes = new Envelopes(options.db, ledger, options.clock, options.envelopes?.random, options.envelopes?.lanes, metrics.envelopeObserver);
   const risk = new Risk(options.db, options.clock, ledger);
-  await risk.seedDefaults();
-  await risk.engine.start();
   ledger.setGate(risk.gate);
   const authenticator = new Authenticator(options.db, options.clock, options.key_cache_ttl_ms);
 
@@ -190,6 +188,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerRiskRoutes(app, risk);
   registerRiskAnalysisRoutes(app, risk);
   registerKeyRoutes(app, options.db, options.clock, authenticator);
+
+  // Seed the default rule set and rebuild features in the background: the server answers
+  // /health and /ready meanwhile, and decisions wait for it (and retry it if it failed).
+  void risk.engine.start().catch((err: unknown) => app.log.error({ err }, 'risk engine start failed; retried on the next decision'));
 
   app.addHook('onClose', async () => {
     await risk.stop();

@@ -25,6 +25,14 @@ export interface Keys {
   envelopes: string;
   /** envelopes:read only. */
   envelopes_read: string;
+  /** risk:decide only: what a channel asking for decisions holds. */
+  risk_decide: string;
+  /** risk:read only. */
+  risk_read: string;
+  /** risk:cases only: an analyst working review cases. */
+  risk_cases: string;
+  /** risk:admin + risk:read: a risk officer editing rule sets, lists, models and policies. */
+  risk_admin: string;
 }
 
 export const KEY_SCOPES: Record<keyof Keys, Scope[]> = {
@@ -35,6 +43,10 @@ export const KEY_SCOPES: Record<keyof Keys, Scope[]> = {
   metrics: ['metrics:read'],
   envelopes: ['envelopes:read', 'envelopes:write', 'ledger:read', 'ledger:write'],
   envelopes_read: ['envelopes:read'],
+  risk_decide: ['risk:decide'],
+  risk_read: ['risk:read'],
+  risk_cases: ['risk:cases'],
+  risk_admin: ['risk:admin', 'risk:read'],
 };
 
 export async function createKeys(db: Queryable, now: Date): Promise<Keys> {

@@ -89,6 +89,7 @@ CREATE TABLE risk_cases (
   updated_at   timestamptz NOT NULL
 );
 CREATE INDEX risk_cases_open_idx ON risk_cases (status, created_at);
+CREATE INDEX risk_cases_transfer_idx ON risk_cases (transfer_id) WHERE transfer_id IS NOT NULL;
 
 CREATE TABLE risk_case_events (
   seq      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
