@@ -130,6 +130,22 @@ describe('RiskGraph distance to fraud', () => {
     expect(g.features(ev('c4'))).toMatchObject({ component_size: 2, distance_to_fraud: null });
   });
 
+  it('finds a fraudster at exactly max_distance whose links came after the flag', () => {
+    for (const max_distance of [2, 4]) {
+      const g = new RiskGraph({ max_distance });
+      g.flagFraud('f');
+      g.observe(ev('f', { device_id: 'd1' }));
+      g.observe(ev('c1', { device_id: 'd1', phone: 'p1' }));
+      g.observe(ev('c2', { phone: 'p1' }));
+      expect(g.features(ev('c1')).distance_to_fraud).toBe(2);
+      expect(g.features(ev('c2')).distance_to_fraud).toBe(max_distance === 4 ? 4 : null);
+      const rebuilt = new RiskGraph({ max_distance });
+      rebuilt.rebuild([ev('f', { device_id: 'd1' }), ev('c1', { device_id: 'd1', phone: 'p1' }), ev('c2', { phone: 'p1' })], ['f']);
+      expect(rebuilt.features(ev('c1')).distance_to_fraud).toBe(2);
+      expect(rebuilt.features(ev('c2')).distance_to_fraud).toBe(max_distance === 4 ? 4 : null);
+    }
+  });
+
   it('applies a flag given before the customer appears, and unflags', () => {
     const g = new RiskGraph();
     g.flagFraud('later');
@@ -159,10 +175,10 @@ describe('RiskGraph distance to fraud', () => {
       g.flagFraud('fraudster');
       return g;
     };
-    // Discovered: c0, hub, c1..c20, then p1.. p20, fraudster.
+    // Discovered: c0, hub, c1..c20, then p1..p20; p20 links the fraudster (the last level is not expanded).
     expect(build(10_000).features(ev('c0')).distance_to_fraud).toBe(4);
-    expect(build(43).features(ev('c0')).distance_to_fraud).toBe(4);
-    expect(build(42).features(ev('c0')).distance_to_fraud).toBeNull();
+    expect(build(42).features(ev('c0')).distance_to_fraud).toBe(4);
+    expect(build(41).features(ev('c0')).distance_to_fraud).toBeNull();
     expect(build(1).features(ev('c0')).distance_to_fraud).toBeNull();
     expect(build(1).features(ev('fraudster')).distance_to_fraud).toBe(0);
   });
@@ -200,6 +216,17 @@ describe('RiskGraph carrier NAT rule', () => {
     // c1 — nat — c0 would be 2 edges, but c1's link makes nat the link of 2 customers > 1.
     expect(observeChecked(g, ev('c1', { ip: 'nat' }))).toMatchObject({ component_size: 6, distance_to_fraud: 4 });
     expect(observeChecked(g, ev('c9', { ip: 'nat' }))).toMatchObject({ component_size: 1, distance_to_fraud: null });
+  });
+
+  it('applies the same cap to accounts paid by many customers (a utility, a marketplace)', () => {
+    const g = new RiskGraph({ account_customers_max: 3 });
+    for (const c of ['c1', 'c2', 'c3']) g.observe(ev(c, { counterparty_id: 'utility' }));
+    g.flagFraud('c1');
+    expect(g.features(ev('c2')).distance_to_fraud).toBe(2);
+    g.observe(ev('c4', { counterparty_id: 'utility' }));
+    // Past the cap the account joins nothing and the search does not pass through it.
+    expect(g.features(ev('c4')).component_size).toBe(1);
+    expect(g.features(ev('c2')).distance_to_fraud).toBeNull();
   });
 
   it('defaults to 50 customers', () => {
@@ -276,6 +303,14 @@ const PREFIX = { device: 'd:', ip: 'i:', phone: 'p:', account: 'a:' } as const;
 
 /** A deliberately naive model: adjacency sets, component labels relabelled on merge, plain BFS. */
 class NaiveGraph {
+  /** The NAT rule for IPs and the hub rule for accounts. */
+  overCap(key: string): boolean {
+    const size = this.adj.get(key)?.size ?? 0;
+    if (key.startsWith('i:')) return size > this.o.ip_customers_max;
+    if (key.startsWith('a:')) return size > this.o.account_customers_max;
+    return false;
+  }
+
   readonly adj = new Map<string, Set<string>>();
   readonly label = new Map<string, number>();
   edges = 0;
@@ -312,7 +347,7 @@ class NaiveGraph {
       this.adj.get(c)!.add(k);
       this.adj.get(k)!.add(c);
       this.edges++;
-      if (k.startsWith('i:') && this.adj.get(k)!.size > this.o.ip_customers_max) continue;
+      if (this.overCap(k)) continue;
       const [from, to] = [this.label.get(k)!, this.label.get(c)!];
       for (const [n, l] of this.label) if (l === from) this.label.set(n, to);
     }
@@ -340,7 +375,7 @@ class NaiveGraph {
       const u = queue.shift()!;
       const d = depth.get(u)!;
       if (d >= this.o.max_distance || !this.adj.has(u)) continue;
-      if (u.startsWith('i:') && this.adj.get(u)!.size > this.o.ip_customers_max) continue;
+      if (this.overCap(u)) continue;
       for (const v of this.adj.get(u)!) {
         if (depth.has(v)) continue;
         if (v.startsWith('c:') && flagged.has(v.slice(2))) return d + 1;
@@ -359,15 +394,16 @@ const graphEvent = fc
 const op = fc.oneof(
   { weight: 6, arbitrary: graphEvent.map((event) => ({ kind: 'observe' as const, event })) },
   { weight: 3, arbitrary: graphEvent.map((event) => ({ kind: 'probe' as const, event })) },
-  { weight: 1, arbitrary: fc.integer({ min: 0, max: 8 }).map((c) => ({ kind: 'flag' as const, customer: `c${c}` })) },
+  { weight: 2, arbitrary: fc.integer({ min: 0, max: 8 }).map((c) => ({ kind: 'flag' as const, customer: `c${c}` })) },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 8 }).map((c) => ({ kind: 'unflag' as const, customer: `c${c}` })) },
 );
 const options = fc.record({
   nodes_max: fc.constantFrom(6, 12, 1000),
   edges_max: fc.constantFrom(5, 1000),
-  max_distance: fc.integer({ min: 0, max: 8 }),
+  max_distance: fc.constantFrom(0, 1, 2, 3, 4, 6, 8),
   bfs_nodes_max: fc.constant(10_000),
   ip_customers_max: fc.constantFrom(1, 2, 50),
+  account_customers_max: fc.constantFrom(1, 2, 50),
 });
 
 describe('RiskGraph properties', () => {

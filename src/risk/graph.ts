@@ -23,17 +23,25 @@
  *     nearest flagged customer, through nodes of any kind: 0 if the customer is flagged
  *     itself, 2 for a customer sharing a device, IP, phone or account with a flagged one,
  *     4 for two such hops; null when none is within `max_distance` edges (default 4). It is
- *     a breadth-first search bounded by depth and by `bfs_nodes_max` discovered nodes
- *     (default 10,000, counting the start): a search that reaches the cap before finding a
- *     flagged customer reports null. It is skipped (null) when the union-find says the
- *     component holds no flagged customer.
+ *     a breadth-first search from the customer, bounded by depth and by `bfs_nodes_max`
+ *     discovered nodes (default 10,000, counting the start): a search that reaches the cap
+ *     before finding a flagged customer reports null. Each non-customer node counts the
+ *     flagged customers it links (kept up to date by observe and flag/unflag), so the search
+ *     stops one level short of max_distance and never expands the widest level. It is
+ *     skipped (null) when the union-find says the component holds no flagged customer.
+ *
+ * Hub rule. The same applies to an account linked to more than `account_customers_max`
+ * customers (default 50): a payee paid by everyone (a utility, a marketplace) would
+ * otherwise put every payer two edges from any fraudster who paid it too.
  *
  * Carrier NAT rule. An IP linked to more than `ip_customers_max` customers (default 50)
  * stops joining components: the link that takes it past the cap and every later one are
  * stored (and counted by customers_sharing_ip) but do not merge components, and the search
  * for fraud does not pass through such an IP. Merges made while it was under the cap stay
  * (a union-find does not split), so at most the first ip_customers_max customers of an IP
- * are joined through it. Devices, phones and accounts have no such cap.
+ * are joined through it. Devices, phones and accounts have no such cap (a payee account
+ * paid by thousands of customers — a utility — joins them all and puts all its payers 2
+ * edges from any fraudster who paid it too).
  *
  * Bounded memory. At most `nodes_max` nodes (default 2,000,000) and `edges_max` edges
  * (default 8,000,000). Past them new nodes / edges are not added — an unseen entity then
@@ -53,10 +61,12 @@ export const MAX_DISTANCE_DEFAULT = 4;
 export const MAX_DISTANCE_LIMIT = 16;
 export const BFS_NODES_MAX_DEFAULT = 10_000;
 export const IP_CUSTOMERS_MAX_DEFAULT = 50;
+export const ACCOUNT_CUSTOMERS_MAX_DEFAULT = 50;
 
 const PREFIX: Record<GraphNodeKind, string> = { customer: 'c:', device: 'd:', ip: 'i:', phone: 'p:', account: 'a:' };
 const CUSTOMER = PREFIX.customer.charCodeAt(0);
 const IP = PREFIX.ip.charCodeAt(0);
+const ACCOUNT = PREFIX.account.charCodeAt(0);
 const INITIAL_CAPACITY = 1024;
 
 export interface RiskGraphOptions {
@@ -68,6 +78,8 @@ export interface RiskGraphOptions {
   bfs_nodes_max?: number;
   /** Customers an IP may link before it stops joining components (carrier NAT). */
   ip_customers_max?: number;
+  /** The same rule for accounts: a payee paid by more customers than this (a utility, a marketplace) stops joining them. */
+  account_customers_max?: number;
 }
 
 export interface GraphFeatures {
@@ -124,6 +136,7 @@ export class RiskGraph {
   private readonly max_distance: number;
   private readonly bfs_nodes_max: number;
   private readonly ip_customers_max: number;
+  private readonly account_customers_max: number;
   private readonly flagged = new Set<string>();
   // Union-find and search state, indexed by the node's `i`.
   private parent = new Int32Array(INITIAL_CAPACITY);
@@ -131,6 +144,8 @@ export class RiskGraph {
   /** Flagged customers in the component (meaningful at roots). */
   private flaggedIn = new Int32Array(INITIAL_CAPACITY);
   private isFlagged = new Uint8Array(INITIAL_CAPACITY);
+  /** For a non-customer node: how many flagged customers it links. */
+  private flaggedNear = new Int32Array(INITIAL_CAPACITY);
   /** Search visit marks: a node is visited in the current search when its stamp equals `epoch`. */
   private stamp = new Uint32Array(INITIAL_CAPACITY);
   private epoch = 0;
@@ -144,6 +159,7 @@ export class RiskGraph {
     this.max_distance = intOption(options.max_distance, MAX_DISTANCE_DEFAULT, 0, MAX_DISTANCE_LIMIT, 'max_distance');
     this.bfs_nodes_max = intOption(options.bfs_nodes_max, BFS_NODES_MAX_DEFAULT, 1, 2 ** 31 - 1, 'bfs_nodes_max');
     this.ip_customers_max = intOption(options.ip_customers_max, IP_CUSTOMERS_MAX_DEFAULT, 1, 2 ** 31 - 1, 'ip_customers_max');
+    this.account_customers_max = intOption(options.account_customers_max, ACCOUNT_CUSTOMERS_MAX_DEFAULT, 1, 2 ** 31 - 1, 'account_customers_max');
   }
 
   /** Adds the event's customer, its linked entities and the links (as far as capacity allows). */
@@ -159,6 +175,7 @@ export class RiskGraph {
         continue;
       }
       this.graph.addEdge(customer, key);
+      this.flaggedNear[n]! += this.isFlagged[c]!;
       if (!this.overIpCap(key, 0)) this.union(c, n);
     }
   }
@@ -170,6 +187,7 @@ export class RiskGraph {
     if (i === undefined) return;
     this.isFlagged[i] = 1;
     this.flaggedIn[this.find(i)]! += 1;
+    this.graph.forEachNeighbor(PREFIX.customer + customerId, (_key, attributes) => void (this.flaggedNear[attributes.i]! += 1));
   }
 
   unflagFraud(customerId: string): void {
@@ -178,6 +196,7 @@ export class RiskGraph {
     if (i === undefined) return;
     this.isFlagged[i] = 0;
     this.flaggedIn[this.find(i)]! -= 1;
+    this.graph.forEachNeighbor(PREFIX.customer + customerId, (_key, attributes) => void (this.flaggedNear[attributes.i]! -= 1));
   }
 
   /** Whether the customer is already linked to that device / IP / phone / account. */
@@ -203,6 +222,7 @@ export class RiskGraph {
     this.size = new Int32Array(INITIAL_CAPACITY);
     this.flaggedIn = new Int32Array(INITIAL_CAPACITY);
     this.isFlagged = new Uint8Array(INITIAL_CAPACITY);
+    this.flaggedNear = new Int32Array(INITIAL_CAPACITY);
     this.stamp = new Uint32Array(INITIAL_CAPACITY);
     this.epoch = 0;
     this.components = 0;
@@ -243,6 +263,7 @@ export class RiskGraph {
     const flagged = key.charCodeAt(0) === CUSTOMER && this.flagged.has(key.slice(PREFIX.customer.length)) ? 1 : 0;
     this.isFlagged[i] = flagged;
     this.flaggedIn[i] = flagged;
+    this.flaggedNear[i] = 0;
     this.stamp[i] = 0;
     this.components++;
     this.graph.addNode(key, { i });
@@ -260,6 +281,7 @@ export class RiskGraph {
     this.size = grow(this.size, new Int32Array(next));
     this.flaggedIn = grow(this.flaggedIn, new Int32Array(next));
     this.isFlagged = grow(this.isFlagged, new Uint8Array(next));
+    this.flaggedNear = grow(this.flaggedNear, new Int32Array(next));
     this.stamp = grow(this.stamp, new Uint32Array(next));
   }
 
@@ -284,9 +306,12 @@ export class RiskGraph {
     this.components--;
   }
 
-  /** An IP past the NAT cap (counting `extra` links not stored yet) joins nothing. */
+  /** An IP past the NAT cap, or an account past the hub cap (counting `extra` links not stored yet), joins nothing. */
   private overIpCap(key: string, extra: number): boolean {
-    return key.charCodeAt(0) === IP && this.graph.degree(key) + extra > this.ip_customers_max;
+    const kind = key.charCodeAt(0);
+    if (kind === IP) return this.graph.degree(key) + extra > this.ip_customers_max;
+    if (kind === ACCOUNT) return this.graph.degree(key) + extra > this.account_customers_max;
+    return false;
   }
 
   private othersLinked(customer: string, key: string | undefined): number {
@@ -331,15 +356,20 @@ export class RiskGraph {
     return { component_size, flagged_in, new_links };
   }
 
-  /** Breadth-first search from the customer (plus its not-yet-stored links) for a flagged customer. */
+  /**
+   * Breadth-first search from the customer (plus its not-yet-stored links) for a flagged
+   * customer. A node adjacent to a flagged customer knows it (`flaggedNear`), so the search
+   * stops one level short: it never expands the last, widest level.
+   */
   private distanceToFraud(customer: string, new_links: string[]): number | null {
-    if (this.max_distance === 0) return null;
+    if (this.max_distance < 2) return null; // distinct customers are at least 2 edges apart
     const epoch = this.nextEpoch();
     const stamp = this.stamp;
     const start = this.indexOf(customer);
     if (start !== undefined) stamp[start] = epoch;
     let discovered = 1; // the start
-    let found = false;
+    let depth = 1; // of the nodes being discovered
+    let found: number | null = null;
     let capped = false;
     let frontier: string[] = [];
     let next: string[] = [];
@@ -350,21 +380,30 @@ export class RiskGraph {
       if (discovered >= this.bfs_nodes_max) return (capped = true);
       stamp[i] = epoch;
       discovered++;
-      if (this.isFlagged[i] === 1) return (found = true);
+      if (this.isFlagged[i] === 1) {
+        found = depth;
+        return true;
+      }
+      if (key.charCodeAt(0) !== CUSTOMER) {
+        if (this.overIpCap(key, new_links.includes(key) ? 1 : 0)) return false; // no path through a NAT IP
+        if (this.flaggedNear[i]! > 0) {
+          found = depth + 1;
+          return true;
+        }
+      }
       next.push(key);
       return false;
     };
     if (start !== undefined) this.graph.findNeighbor(customer, discover);
-    for (const key of new_links) if (!found && !capped) discover(key, this.graph.getNodeAttributes(key));
-    for (let depth = 1; ; depth++) {
-      if (found) return depth;
-      if (capped || depth >= this.max_distance || next.length === 0) return null;
+    for (const key of new_links) if (found === null && !capped) discover(key, this.graph.getNodeAttributes(key));
+    for (;;) {
+      if (found !== null) return found;
+      // Discovering depth d can find distance d + 1 at most: go on while that is within reach.
+      if (capped || depth + 2 > this.max_distance || next.length === 0) return null;
+      depth++;
       [frontier, next] = [next, frontier];
       next.length = 0;
-      for (const key of frontier) {
-        if (this.overIpCap(key, new_links.includes(key) ? 1 : 0)) continue;
-        if (this.graph.findNeighbor(key, discover) !== undefined) break;
-      }
+      for (const key of frontier) if (this.graph.findNeighbor(key, discover) !== undefined) break;
     }
   }
 

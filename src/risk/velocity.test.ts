@@ -159,6 +159,16 @@ describe('VelocityStore aggregates', () => {
     for (const m of ['m4', 'm5', 'm1', 'm6']) store.observe(ev(T - 5 * MIN, { merchant_id: m }));
     expect(store.features(ev(T), at(T)).merchants_1h).toBe(5);
   });
+
+  it('keeps one value per bucket with distinct_max 1', () => {
+    const store = new VelocityStore([{ name: 'merchants_1h', entity: 'customer', aggregate: 'distinct', of: 'merchant', window: '1h' }], {
+      distinct_max: 1,
+    });
+    for (const m of ['m1', 'm2', 'm1']) store.observe(ev(T - 10 * MIN, { merchant_id: m }));
+    expect(store.features(ev(T), at(T)).merchants_1h).toBe(1);
+    store.observe(ev(T - 5 * MIN, { merchant_id: 'm2' }));
+    expect(store.features(ev(T), at(T)).merchants_1h).toBe(2);
+  });
 });
 
 describe('VelocityStore windows', () => {
@@ -178,7 +188,8 @@ describe('VelocityStore windows', () => {
     expect(store.features(ev(T), at(T)).n).toBe(3);
     // At the start of the next bucket the window slides by exactly one bucket.
     expect(store.features(ev(T), at(nextStart)).n).toBe(3); // T, nextStart - 1, nextStart
-    expect(store.features(ev(T), at(nextStart - 1)).n).toBe(3); // reading at an earlier now still works
+    // Reading at a now before the clock: what had left the window at the clock is gone (oldestStart).
+    expect(store.features(ev(T), at(nextStart - 1)).n).toBe(2); // T, nextStart - 1
     expect(store.features(ev(T), at(nextStart + (buckets - 1) * bucket_ms)).n).toBe(1); // only nextStart left
     expect(store.features(ev(T), at(nextStart + buckets * bucket_ms)).n).toBe(0);
   });

@@ -44,18 +44,22 @@
  *   - an event whose bucket is at or before (clock's bucket − N) is too old for that window
  *     and is not recorded in it; one too old for every window of its entity creates nothing
  *     (in particular, events older than 30 days are ignored);
- *   - out-of-order events inside the window are accepted into their bucket.
+ *   - out-of-order events inside the window are accepted into their bucket;
+ *   - buckets that have left the window at the clock are dropped (when their series is next
+ *     read or written), so `features` at a `now` earlier than the clock does not see them.
  * Without a clock (a store fed only `observe(event)`, e.g. replaying stored events in time
  * order), each list keeps the N buckets ending at the newest bucket it has seen, like a
  * ring buffer, and nothing is rejected as future: give the store a clock (`rebuild(events,
  * now)`, `observe(event, now)`) whenever events come from outside.
  *
- * Memory. Per (entity, feature) the non-empty buckets are kept as a short sorted list keyed
- * by bucket index (start = index × bucket_ms) — a ring buffer's semantics, but an entity
- * seen once costs one bucket, not N. A list holds at most N + ⌈future_tolerance_ms /
+ * Memory and cost. Per (entity, feature) the non-empty buckets are kept as a short sorted
+ * list keyed by bucket index (start = index × bucket_ms) — a ring buffer's semantics, but an
+ * entity seen once costs one bucket, not N — with a running total (count, bigint sum, or
+ * per-value bucket counts for distinct), so a read subtracts the few buckets outside its
+ * window instead of adding up the window, and needs no allocation. A list holds at most N + ⌈future_tolerance_ms /
  * bucket_ms⌉ + 1 buckets; a distinct bucket at most distinct_max values. At most
  * `entities_max` (default 1,000,000) entities are kept: past that the least recently
- * observed one is evicted (Map insertion order, re-inserted when observed: O(1)). Entities
+ * observed one is evicted (an intrusive recency list, moved on observe: O(1)). Entities
  * are not expired by time; a stale one reads 0 until it is evicted.
  */
 import { CUSTOM_EVENT_TYPE_PATTERN, EVENT_TYPES, type RiskEvent } from './types.js';
@@ -184,13 +188,11 @@ export function entityValue(event: RiskEvent, entity: VelocityEntity): string | 
   }
 }
 
-const ENTITY_PREFIX: Record<VelocityEntity, string> = { customer: 'c:', device: 'd:', ip: 'i:', counterparty: 'p:', merchant: 'm:', account: 'a:' };
-
 interface Compiled {
   readonly name: string;
   /** Index of the feature's entity group in `VelocityStore.groups`. */
   readonly group: number;
-  /** Position among the features of the same entity (index into `Entity.lists`). */
+  /** Position among the features of the same entity (index into `Entity.series`). */
   readonly slot: number;
   readonly aggregate: VelocityAggregate;
   readonly of: VelocityEntity | undefined;
@@ -201,14 +203,11 @@ interface Compiled {
 
 interface Group {
   readonly entity: VelocityEntity;
-  readonly prefix: string;
   readonly features: readonly Compiled[];
 }
 
-interface DistinctBucket {
-  readonly values: Set<string>;
-  saturated: boolean;
-}
+/** The values a distinct bucket records: most hold one, kept without a Set; null only while new. */
+type DistinctBucket = string | Set<string> | null;
 
 /**
  * The non-empty buckets of one (entity, feature), sorted by bucket index, with a running
@@ -218,20 +217,32 @@ interface DistinctBucket {
 abstract class Series<V> {
   readonly idx: number[] = [];
   readonly val: V[] = [];
+  /** idx[0] and idx[last], kept here so the common read touches one object. */
+  first = Number.POSITIVE_INFINITY;
+  last = Number.NEGATIVE_INFINITY;
 
   protected abstract make(): V;
   /** Takes a dropped bucket out of the running total. */
   protected abstract forget(bucket: V): void;
+  /** The aggregate over every held bucket. */
+  abstract whole(): number;
 
   /** Drops the buckets at or below `floor`. */
   trim(floor: number): void {
+    if (this.first > floor) return;
     const { idx, val } = this;
     let drop = 0;
     while (drop < idx.length && idx[drop]! <= floor) this.forget(val[drop++]!);
-    if (drop > 0) {
+    if (drop === 1) {
+      // The common case; shift moves the array start in place where splice allocates.
+      idx.shift();
+      val.shift();
+    } else {
       idx.splice(0, drop);
       val.splice(0, drop);
     }
+    this.first = idx[0] ?? Number.POSITIVE_INFINITY;
+    if (idx.length === 0) this.last = Number.NEGATIVE_INFINITY;
   }
 
   /** Position of the bucket with index `b`, created if absent (events mostly arrive in order: append). */
@@ -240,6 +251,8 @@ abstract class Series<V> {
     let j = idx.length - 1;
     while (j >= 0 && idx[j]! > b) j--;
     if (j >= 0 && idx[j] === b) return j;
+    if (b < this.first) this.first = b;
+    if (b > this.last) this.last = b;
     if (j === idx.length - 1) {
       idx.push(b);
       val.push(this.make());
@@ -258,6 +271,9 @@ class CountSeries extends Series<number> {
   }
   protected forget(bucket: number): void {
     this.total -= bucket;
+  }
+  whole(): number {
+    return this.total;
   }
   add(b: number): void {
     this.val[this.slot(b)]! += 1;
@@ -281,6 +297,9 @@ class SumSeries extends Series<bigint> {
   protected forget(bucket: bigint): void {
     this.total -= bucket;
   }
+  whole(): number {
+    return Number(this.total);
+  }
   add(b: number, amount: bigint): void {
     this.val[this.slot(b)]! += amount;
     this.total += amount;
@@ -298,28 +317,34 @@ class DistinctSeries extends Series<DistinctBucket> {
   /** For each recorded value, how many held buckets record it: its keys are the union. */
   readonly refs = new Map<string, number>();
   protected make(): DistinctBucket {
-    return { values: new Set(), saturated: false };
+    return null;
+  }
+  whole(): number {
+    return this.refs.size;
   }
   protected forget(bucket: DistinctBucket): void {
-    for (const v of bucket.values) {
-      const n = this.refs.get(v)!;
-      if (n === 1) this.refs.delete(v);
-      else this.refs.set(v, n - 1);
-    }
+    if (typeof bucket === 'string') this.unref(bucket);
+    else if (bucket !== null) for (const v of bucket) this.unref(v);
   }
+  /** Records `value` in bucket `b` unless the bucket already holds `distinct_max` values (saturated). */
   add(b: number, value: string, distinct_max: number): void {
-    const bucket = this.val[this.slot(b)]!;
-    if (bucket.values.has(value)) return;
-    if (bucket.values.size >= distinct_max) {
-      bucket.saturated = true;
-      return;
+    const at = this.slot(b);
+    const bucket = this.val[at]!;
+    if (bucket === null) this.val[at] = value;
+    else if (typeof bucket === 'string') {
+      if (bucket === value || distinct_max < 2) return;
+      this.val[at] = new Set([bucket, value]);
+    } else {
+      const size = bucket.size;
+      if (size >= distinct_max) return;
+      bucket.add(value);
+      if (bucket.size === size) return;
     }
-    bucket.values.add(value);
     this.refs.set(value, (this.refs.get(value) ?? 0) + 1);
   }
   /** Distinct values in the buckets with lo < index ≤ hi; `scratch` is cleared and reused. */
   read(lo: number, hi: number, scratch: Map<string, number>): number {
-    const { idx, val } = this;
+    const { idx } = this;
     let first = 0;
     while (first < idx.length && idx[first]! <= lo) first++;
     let end = idx.length;
@@ -327,23 +352,36 @@ class DistinctSeries extends Series<DistinctBucket> {
     if (first === 0 && end === idx.length) return this.refs.size;
     // A value is out of the window when every bucket recording it is.
     scratch.clear();
-    const exclude = (j: number): void => {
-      for (const v of val[j]!.values) scratch.set(v, (scratch.get(v) ?? 0) + 1);
-    };
-    for (let j = 0; j < first; j++) exclude(j);
-    for (let j = end; j < idx.length; j++) exclude(j);
+    for (let j = 0; j < first; j++) this.exclude(this.val[j]!, scratch);
+    for (let j = end; j < idx.length; j++) this.exclude(this.val[j]!, scratch);
     let gone = 0;
     for (const [v, n] of scratch) if (this.refs.get(v) === n) gone++;
     scratch.clear();
     return this.refs.size - gone;
   }
+  private exclude(bucket: DistinctBucket, counts: Map<string, number>): void {
+    if (typeof bucket === 'string') counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
+    else if (bucket !== null) for (const v of bucket) counts.set(v, (counts.get(v) ?? 0) + 1);
+  }
+  private unref(value: string): void {
+    const n = this.refs.get(value)!;
+    if (n === 1) this.refs.delete(value);
+    else this.refs.set(value, n - 1);
+  }
 }
 
 type AnySeries = CountSeries | SumSeries | DistinctSeries;
 
+/** One entity's series, and its place in the store's recency list (least recently observed first). */
 class Entity {
   readonly series: (AnySeries | undefined)[];
-  constructor(features: number) {
+  prev: Entity | undefined = undefined;
+  next: Entity | undefined = undefined;
+  constructor(
+    readonly group: number,
+    readonly key: string,
+    features: number,
+  ) {
     this.series = new Array<AnySeries | undefined>(features).fill(undefined);
   }
 }
@@ -368,7 +406,12 @@ export class VelocityStore {
   private readonly compiled: readonly Compiled[];
   /** Features per entity kind, in definition order; kinds without features are absent. */
   private readonly groups: readonly Group[];
-  private readonly entities = new Map<string, Entity>();
+  /** Entities of each group by id (one map per kind: no key concatenation on the hot path). */
+  private readonly entities: Map<string, Entity>[];
+  private entity_count = 0;
+  /** The recency list: `oldest` is evicted first; observing moves an entity to `newest`. */
+  private oldest: Entity | undefined;
+  private newest: Entity | undefined;
   private readonly entities_max: number;
   private readonly distinct_max: number;
   private readonly future_tolerance_ms: number;
@@ -386,10 +429,10 @@ export class VelocityStore {
     const tolerance = options.future_tolerance_ms ?? FUTURE_TOLERANCE_MS_DEFAULT;
     if (!Number.isSafeInteger(tolerance) || tolerance < 0) throw new RangeError(`future_tolerance_ms must be a non-negative integer, got ${tolerance}`);
     this.future_tolerance_ms = tolerance;
-    const groups: { entity: VelocityEntity; prefix: string; features: Compiled[] }[] = [];
+    const groups: { entity: VelocityEntity; features: Compiled[] }[] = [];
     this.compiled = defs.map((def) => {
       let group = groups.find((g) => g.entity === def.entity);
-      if (!group) groups.push((group = { entity: def.entity, prefix: ENTITY_PREFIX[def.entity], features: [] }));
+      if (!group) groups.push((group = { entity: def.entity, features: [] }));
       const compiled: Compiled = {
         name: def.name,
         group: groups.indexOf(group),
@@ -403,6 +446,7 @@ export class VelocityStore {
       return compiled;
     });
     this.groups = groups;
+    this.entities = groups.map(() => new Map<string, Entity>());
     this.states = new Array<Entity | undefined>(groups.length).fill(undefined);
   }
 
@@ -411,7 +455,8 @@ export class VelocityStore {
     const t = epochMs(event.occurred_at, 'occurred_at');
     if (now !== undefined) this.advance(epochMs(now, 'now'));
     if (Number.isFinite(this.clock_ms) && t > this.clock_ms + this.future_tolerance_ms) return;
-    for (const { entity, prefix, features } of this.groups) {
+    for (let g = 0; g < this.groups.length; g++) {
+      const { entity, features } = this.groups[g]!;
       const value = entityValue(event, entity);
       if (value === undefined) continue;
       let state: Entity | undefined;
@@ -421,7 +466,7 @@ export class VelocityStore {
         if (b <= Math.floor(this.clock_ms / f.bucket_ms) - f.buckets) continue;
         const of = f.of === undefined ? undefined : entityValue(event, f.of);
         if (f.aggregate === 'sum' ? event.amount === undefined : f.aggregate === 'distinct' && of === undefined) continue;
-        state ??= this.touch(prefix + value, features.length);
+        state ??= this.touch(g, value, features.length);
         this.record(state, f, b, event.amount, of);
       }
     }
@@ -433,15 +478,27 @@ export class VelocityStore {
     this.advance(now_ms);
     const states = this.states;
     for (let g = 0; g < this.groups.length; g++) {
-      const { entity, prefix } = this.groups[g]!;
-      const value = entityValue(event, entity);
-      states[g] = value === undefined ? undefined : this.entities.get(prefix + value);
+      const value = entityValue(event, this.groups[g]!.entity);
+      states[g] = value === undefined ? undefined : this.entities[g]!.get(value);
     }
     const out: Record<string, number> = {};
     for (const f of this.compiled) {
       const series = states[f.group]?.series[f.slot];
+      if (series === undefined) {
+        out[f.name] = 0;
+        continue;
+      }
+      const floor = Math.floor(this.clock_ms / f.bucket_ms) - f.buckets;
+      if (series.first <= floor) {
+        // Buckets that have left the window at the clock go now rather than on the next observe.
+        const held = series.idx.length;
+        series.trim(floor);
+        this.bucket_total -= held - series.idx.length;
+      }
       const hi = Math.floor(now_ms / f.bucket_ms);
-      out[f.name] = series === undefined ? 0 : series instanceof DistinctSeries ? series.read(hi - f.buckets, hi, this.scratch) : series.read(hi - f.buckets, hi);
+      const lo = hi - f.buckets;
+      if (series.first > lo && series.last <= hi) out[f.name] = series.whole();
+      else out[f.name] = series instanceof DistinctSeries ? series.read(lo, hi, this.scratch) : series.read(lo, hi);
     }
     states.fill(undefined);
     return out;
@@ -450,43 +507,58 @@ export class VelocityStore {
   /** Forgets everything, sets the clock to `now` and replays `events` (pass them in time order). */
   rebuild(events: Iterable<RiskEvent>, now: Date): void {
     const now_ms = epochMs(now, 'now');
-    this.entities.clear();
+    for (const map of this.entities) map.clear();
+    this.entity_count = 0;
+    this.oldest = this.newest = undefined;
     this.bucket_total = 0;
     this.clock_ms = now_ms;
     for (const event of events) this.observe(event, now);
   }
 
   get entityCount(): number {
-    return this.entities.size;
+    return this.entity_count;
   }
 
   stats(): { entities: number; buckets: number } {
-    return { entities: this.entities.size, buckets: this.bucket_total };
+    return { entities: this.entity_count, buckets: this.bucket_total };
   }
 
   private advance(now_ms: number): void {
     if (now_ms > this.clock_ms) this.clock_ms = now_ms;
   }
 
-  /** The entity's state, created if new, moved to the most recently observed end. */
-  private touch(key: string, features: number): Entity {
-    const found = this.entities.get(key);
-    if (found !== undefined) {
-      this.entities.delete(key);
-      this.entities.set(key, found);
-      return found;
-    }
-    if (this.entities.size >= this.entities_max) this.evictOldest();
-    const created = new Entity(features);
-    this.entities.set(key, created);
-    return created;
+  /** The entity's state, created if new (evicting the oldest at capacity), moved to the newest end. */
+  private touch(group: number, key: string, features: number): Entity {
+    const map = this.entities[group]!;
+    let entity = map.get(key);
+    if (entity === undefined) {
+      if (this.entity_count >= this.entities_max) this.evict(this.oldest!);
+      entity = new Entity(group, key, features);
+      map.set(key, entity);
+      this.entity_count++;
+    } else if (entity === this.newest) return entity;
+    else this.unlink(entity);
+    entity.prev = this.newest;
+    entity.next = undefined;
+    if (this.newest) this.newest.next = entity;
+    else this.oldest = entity;
+    this.newest = entity;
+    return entity;
   }
 
-  private evictOldest(): void {
-    const oldest = this.entities.entries().next();
-    if (oldest.done) return;
-    for (const series of oldest.value[1].series) if (series) this.bucket_total -= series.idx.length;
-    this.entities.delete(oldest.value[0]);
+  private unlink(entity: Entity): void {
+    if (entity.prev) entity.prev.next = entity.next;
+    else this.oldest = entity.next;
+    if (entity.next) entity.next.prev = entity.prev;
+    else this.newest = entity.prev;
+    entity.prev = entity.next = undefined;
+  }
+
+  private evict(entity: Entity): void {
+    this.unlink(entity);
+    this.entities[entity.group]!.delete(entity.key);
+    this.entity_count--;
+    for (const series of entity.series) if (series) this.bucket_total -= series.idx.length;
   }
 
   private record(state: Entity, f: Compiled, b: number, amount: bigint | undefined, of: string | undefined): void {
