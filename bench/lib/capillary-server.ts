@@ -12,7 +12,8 @@ import { resolve } from 'node:path';
 import { PROJECT_ROOT } from './run-info.js';
 
 const CLI_MAIN = resolve(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js');
-const EXIT_WITH_PARENT = pathToFileURL(fileURLToPath(new URL('./exit-with-parent.js', import.meta.url))).href;
+/** Preload for a forked child so it stops when the benchmark goes away (see exit-with-parent.ts). */
+export const EXIT_WITH_PARENT = pathToFileURL(fileURLToPath(new URL('./exit-with-parent.js', import.meta.url))).href;
 const START_MS_MAX = 120_000;
 const STOP_MS_MAX = 30_000;
 const READY_LINE = /Capillary is serving on (http:\/\/\S+)/;
@@ -72,20 +73,31 @@ export class CapillaryServer {
     return this.child.pid;
   }
 
-  /** `capillary serve` on a free port of 127.0.0.1; resolves once it says it is serving. */
-  static async start(storage: ServerStorage, extraEnv: Record<string, string> = {}): Promise<CapillaryServer> {
+  /**
+   * `capillary serve` on a free port of 127.0.0.1; resolves once it says it is serving.
+   * A server with much to load before it listens (the risk engine rebuilding its features)
+   * needs a longer `start_ms_max`; `on_spawn` gets the server as soon as its process exists
+   * (to watch it start, and to stop it if the benchmark is interrupted meanwhile).
+   */
+  static async start(
+    storage: ServerStorage,
+    extraEnv: Record<string, string> = {},
+    options: { start_ms_max?: number; on_spawn?: (server: CapillaryServer) => void } = {},
+  ): Promise<CapillaryServer> {
+    const start_ms_max = options.start_ms_max ?? START_MS_MAX;
     const child = fork(CLI_MAIN, ['serve'], {
       env: serverEnv(storage, extraEnv),
       execArgv: ['--import', EXIT_WITH_PARENT],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const server = new CapillaryServer(child);
+    options.on_spawn?.(server);
     const forward = (line: string) => console.error(`[capillary serve] ${line}`);
     createInterface({ input: child.stderr! }).on('line', forward);
     const stdout = createInterface({ input: child.stdout! });
     try {
       server.url = await new Promise<string>((resolveUrl, reject) => {
-        const timer = setTimeout(() => reject(new Error(`capillary serve did not start within ${START_MS_MAX} ms`)), START_MS_MAX);
+        const timer = setTimeout(() => reject(new Error(`capillary serve did not start within ${start_ms_max} ms`)), start_ms_max);
         stdout.on('line', (line) => {
           const ready = READY_LINE.exec(line);
           if (!ready) return forward(line);

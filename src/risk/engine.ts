@@ -96,6 +96,10 @@ export class RiskEngine {
   /** Customers flagged in the graph as known fraudsters (the deny-listed ones at the last list reload). */
   private flagged = new Set<string>();
   private started: Promise<void> | undefined;
+  /** True once the features are rebuilt and decisions can be made without waiting. */
+  ready = false;
+  /** Stored events replayed so far by the current (re)build, for /ready. */
+  rebuilt_events = 0;
 
   constructor(
     readonly db: Db,
@@ -112,10 +116,15 @@ export class RiskEngine {
   /** Loads deployments and lists and rebuilds the features; decisions wait for it. Idempotent. */
   start(onProgress?: (done: number) => void): Promise<void> {
     // A failed start (the database down) is not remembered: the next decision tries again.
-    this.started ??= this.load(onProgress).catch((err: unknown) => {
-      this.started = undefined;
-      throw err;
-    });
+    this.started ??= this.load(onProgress).then(
+      () => {
+        this.ready = true;
+      },
+      (err: unknown) => {
+        this.started = undefined;
+        throw err;
+      },
+    );
     return this.started;
   }
 
@@ -126,8 +135,9 @@ export class RiskEngine {
     this.velocity = new VelocityStore([...this.features]);
     this.graph = new RiskGraph();
     this.recentIds.clear();
-    this.started = this.load(onProgress);
-    await this.started;
+    this.ready = false;
+    this.started = undefined;
+    await this.start(onProgress);
   }
 
   private async load(onProgress?: (done: number) => void): Promise<void> {
@@ -147,6 +157,7 @@ export class RiskEngine {
         this.remember(row.id);
       }
       done += page.length;
+      this.rebuilt_events = done;
       onProgress?.(done);
       if (page.length < REBUILD_PAGE) break;
       const last = page[page.length - 1]!;

@@ -168,6 +168,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.get('/ready', open, async (_req, reply) => {
     try {
       await options.db.query('SELECT 1');
+      // Not ready for traffic while the risk engine rebuilds its features from stored events.
+      if (!risk.engine.ready) {
+        void risk.engine.start().catch(() => {}); // retries a start that failed (logged when it first failed)
+        return reply
+          .status(503)
+          .type('application/problem+json')
+          .send(problemBody('unavailable', `the risk engine is rebuilding its features (${risk.engine.rebuilt_events} stored events so far)`));
+      }
       return { status: 'ready', database: options.db.engine };
     } catch {
       return reply.status(503).type('application/problem+json').send(problemBody('unavailable', 'the database does not answer'));
@@ -191,9 +199,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   // Seed the default rule set and rebuild features in the background: the server answers
   // /health and /ready meanwhile, and decisions wait for it (and retry it if it failed).
-  void risk.engine.start().catch((err: unknown) => app.log.error({ err }, 'risk engine start failed; retried on the next decision'));
+  let closing = false;
+  void risk.engine.start().catch((err: unknown) => {
+    if (!closing) app.log.error({ err }, 'risk engine start failed; retried on the next decision (and /ready says 503 until it succeeds)');
+  });
 
   app.addHook('onClose', async () => {
+    closing = true;
     await risk.stop();
     await ledger.stop();
   });
