@@ -22,8 +22,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../src/db/port.js';
-import { eventContext, eventFingerprint } from '../../src/risk/core.js';
-import { RiskEngine } from '../../src/risk/engine.js';
+import { eventContext } from '../../src/risk/core.js';
+import { decisionRecord, RiskEngine } from '../../src/risk/engine.js';
 import * as store from '../../src/risk/store.js';
 import type { Context, Outcome, RiskEvent, ValueType } from '../../src/risk/types.js';
 import { VELOCITY_WINDOWS, type VelocityEntity, type VelocityFeature } from '../../src/risk/velocity.js';
@@ -204,25 +204,9 @@ export class BaselineDecider {
   async decide(fresh: RiskEvent): Promise<Outcome> {
     const now = new Date();
     const event = { ...fresh, occurred_at: now };
-    const fingerprint = eventFingerprint(event);
     const ctx = await this.features.context(event, now, this.slot.rule_set.attributes);
     const verdict = RiskEngine.verdict(this.slot.deployed, ctx);
-    const decision: store.StoredDecision = {
-      id: event.id,
-      type: event.type,
-      customer_id: event.customer_id,
-      occurred_at: now,
-      event,
-      fingerprint,
-      outcome: verdict.outcome,
-      score: verdict.score,
-      reasons: { rules: verdict.fired, model: verdict.model_reasons },
-      context: ctx,
-      rule_set_id: this.slot.rule_set.id,
-      rule_set_version: this.slot.rule_set.version,
-      shadow: null,
-      decided_at: now,
-    };
+    const decision: store.StoredDecision = decisionRecord(event, event, ctx, verdict, this.slot.rule_set, null, now);
     await this.db.transaction(async (tx) => {
       const stored = await store.insertDecisions(tx, [decision]);
       if (!stored.has(event.id)) throw new Error(`baseline: event ${event.id} was already stored (bug in the benchmark's event stream)`);

@@ -12,9 +12,9 @@
  * every fresh decision does.
  */
 import { openPostgres } from '../../src/db/postgres.js';
-import { compileRuleSet, eventFingerprint } from '../../src/risk/core.js';
+import { compileRuleSet } from '../../src/risk/core.js';
 import { DEFAULT_VELOCITY_FEATURES } from '../../src/risk/defaults.js';
-import { buildContext, observeEvent, RiskEngine } from '../../src/risk/engine.js';
+import { buildContext, decisionRecord, observeEvent, RiskEngine } from '../../src/risk/engine.js';
 import { modelInputs } from '../../src/risk/fraud-model.js';
 import { RiskGraph } from '../../src/risk/graph.js';
 import { ListCache } from '../../src/risk/lists.js';
@@ -121,22 +121,7 @@ async function load(request: LoadRequest): Promise<HistorySummary> {
         labels.push(fraud ? 1 : 0);
       }
       if (generated % 1_000 === 0) contextBytes += JSON.stringify(ctx).length;
-      batch.push({
-        id: event.id,
-        type: event.type,
-        customer_id: event.customer_id,
-        occurred_at: event.occurred_at,
-        event,
-        fingerprint: eventFingerprint(event),
-        outcome: verdict.outcome,
-        score: verdict.score,
-        reasons: { rules: verdict.fired, model: verdict.model_reasons },
-        context: ctx,
-        rule_set_id: ruleSet.id,
-        rule_set_version: ruleSet.version,
-        shadow: null,
-        decided_at: event.occurred_at,
-      });
+      batch.push(decisionRecord(event, event, ctx, verdict, ruleSet, null, event.occurred_at));
       generated++;
       if (batch.length === request.batch_size) await flush();
       if (generated % PROGRESS_EVERY === 0) await send({ type: 'progress', generated, stored });

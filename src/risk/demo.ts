@@ -7,8 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { compileRuleSet } from './core.js';
 import { DEFAULT_RULE_SET, DEFAULT_VELOCITY_FEATURES } from './defaults.js';
-import { buildContext, observeEvent, RiskEngine } from './engine.js';
-import { eventFingerprint } from './core.js';
+import { buildContext, decisionRecord, observeEvent, RiskEngine } from './engine.js';
 import { trainFraudScorecard } from './fraud-model.js';
 import { RiskGraph } from './graph.js';
 import { ListCache } from './lists.js';
@@ -48,22 +47,7 @@ export async function seedRiskDemo(risk: Risk): Promise<{ events: number; cases:
     const ctx = buildContext(state, event, event.occurred_at);
     const verdict = RiskEngine.verdict({ compiled: compiled.compiled, model }, ctx);
     observeEvent(state, event);
-    batch.push({
-      id: event.id,
-      type: event.type,
-      customer_id: event.customer_id,
-      occurred_at: event.occurred_at,
-      event,
-      fingerprint: eventFingerprint(event),
-      outcome: verdict.outcome,
-      score: verdict.score,
-      reasons: { rules: verdict.fired, model: verdict.model_reasons },
-      context: ctx,
-      rule_set_id: 'default',
-      rule_set_version: 1,
-      shadow: null,
-      decided_at: event.occurred_at,
-    });
+    batch.push(decisionRecord(event, event, ctx, verdict, { id: 'default', version: 1 }, null, event.occurred_at));
     if (verdict.outcome === 'review') {
       cases.push({ id: randomUUID(), decision_id: event.id, status: 'open', assignee: null, transfer_id: null, created_at: event.occurred_at, updated_at: event.occurred_at });
       opened += 1;

@@ -85,6 +85,34 @@ export function observeEvent(state: Pick<FeatureState, 'velocity' | 'graph'>, ev
   state.graph.observe(event);
 }
 
+/** The stored form of a decision: the event, what the caller sent (fingerprinted), the context and the verdict. */
+export function decisionRecord(
+  event: RiskEvent,
+  sent: unknown,
+  ctx: Context,
+  verdict: Verdict,
+  ruleSet: { id: string; version: number } | undefined,
+  shadow: unknown,
+  decidedAt: Date,
+): store.StoredDecision {
+  return {
+    id: event.id,
+    type: event.type,
+    customer_id: event.customer_id,
+    occurred_at: event.occurred_at,
+    event,
+    fingerprint: eventFingerprint(sent),
+    outcome: verdict.outcome,
+    score: verdict.score,
+    reasons: { rules: verdict.fired, model: verdict.model_reasons },
+    context: ctx,
+    rule_set_id: ruleSet?.id ?? null,
+    rule_set_version: ruleSet?.version ?? null,
+    shadow,
+    decided_at: decidedAt,
+  };
+}
+
 export class RiskEngine {
   velocity: VelocityStore;
   graph: RiskGraph;
@@ -227,22 +255,8 @@ export class RiskEngine {
     this.observe(event);
     this.remember(event.id);
 
-    const decision: store.StoredDecision = {
-      id: event.id,
-      type: event.type,
-      customer_id: event.customer_id,
-      occurred_at: event.occurred_at,
-      event,
-      fingerprint,
-      outcome: live.outcome,
-      score: live.score,
-      reasons: { rules: live.fired, model: live.model_reasons },
-      context: ctx,
-      rule_set_id: this.live.rule_set?.id ?? null,
-      rule_set_version: this.live.rule_set?.version ?? null,
-      shadow: shadow ? { rule_set: this.shadowSlot?.rule_set ? { id: this.shadowSlot.rule_set.id, version: this.shadowSlot.rule_set.version } : null, ...shadow } : null,
-      decided_at: now,
-    };
+    const shadowRecord = shadow ? { rule_set: this.shadowSlot?.rule_set ? { id: this.shadowSlot.rule_set.id, version: this.shadowSlot.rule_set.version } : null, ...shadow } : null;
+    const decision = decisionRecord(event, options.sent ?? event, ctx, live, this.live.rule_set, shadowRecord, now);
     const openCase: store.RiskCase | undefined =
       live.outcome === 'review' && options.open_case !== false
         ? { id: randomUUID(), decision_id: event.id, status: 'open', assignee: null, transfer_id: options.hold_transfer_id ?? null, created_at: now, updated_at: now }
