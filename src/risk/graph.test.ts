@@ -165,22 +165,25 @@ describe('RiskGraph distance to fraud', () => {
     expect(g.features(ev('c1')).distance_to_fraud).toBe(2);
   });
 
-  it('gives up (null) once the search has discovered bfs_nodes_max nodes', () => {
+  it('reads the distance from its labels, whatever bfs_nodes_max; the search (and its cap) is only the fallback', () => {
     // c0 shares device hub with 20 customers; the fraudster is behind one of them.
-    const build = (bfs_nodes_max: number): RiskGraph => {
-      const g = new RiskGraph({ bfs_nodes_max });
+    const build = (bfs_nodes_max: number, ip_customers_max = 50): RiskGraph => {
+      const g = new RiskGraph({ bfs_nodes_max, ip_customers_max });
       for (let i = 1; i <= 20; i++) g.observe(ev(`c${i}`, { device_id: 'hub', phone: `p${i}` }));
       g.observe(ev('c0', { device_id: 'hub' }));
       g.observe(ev('fraudster', { phone: 'p20' }));
       g.flagFraud('fraudster');
       return g;
     };
-    // Discovered: c0, hub, c1..c20, then p1..p20; p20 links the fraudster (the last level is not expanded).
     expect(build(10_000).features(ev('c0')).distance_to_fraud).toBe(4);
-    expect(build(42).features(ev('c0')).distance_to_fraud).toBe(4);
-    expect(build(41).features(ev('c0')).distance_to_fraud).toBeNull();
-    expect(build(1).features(ev('c0')).distance_to_fraud).toBeNull();
+    expect(build(1).features(ev('c0')).distance_to_fraud).toBe(4);
     expect(build(1).features(ev('fraudster')).distance_to_fraud).toBe(0);
+    // A new link that pushes an IP past its cap changes the paths: the bounded search answers, and gives up at its cap.
+    const g = build(1, 1);
+    g.observe(ev('c0', { ip: 'nat' }));
+    expect(g.features(ev('c0', { ip: 'nat' })).distance_to_fraud).toBe(4);
+    expect(g.features(ev('c5', { ip: 'nat' })).distance_to_fraud).toBeNull();
+    expect(build(10_000, 1).features(ev('c5', { ip: 'nat' })).distance_to_fraud).toBe(4);
   });
 });
 

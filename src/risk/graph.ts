@@ -23,13 +23,13 @@
  *     nearest flagged customer, through nodes of any kind: 0 if the customer is flagged
  *     itself, 2 for a customer sharing a device, IP, phone or account with a flagged one,
  *     4 for two such hops; null when none is within `max_distance` edges (default 4). It is
- *     a breadth-first search from the customer, bounded by depth and by `bfs_nodes_max`
- *     discovered nodes (default 10,000, counting the start): a search that reaches the cap
- *     before finding a flagged customer reports null. Each non-customer node counts the
- *     flagged customers it links (kept up to date by observe and flag/unflag), so the search
- *     stops one level short of max_distance and never expands the widest level. It is
- *     skipped (null) when the union-find says the component holds no flagged customer.
- *
+ *     read from per-node distance labels kept incrementally (an O(1) read per link of the
+ *     event), so it costs the same however large the graph. Only when the event's own new
+ *     link would push a node past its cap (the paths change shape) does it fall back to a
+ *     breadth-first search bounded by depth and by `bfs_nodes_max` discovered nodes
+ *     (default 10,000; a search that reaches the cap reports null). It is skipped (null)
+ *     when the union-find says the component holds no flagged customer.
+
  * Hub rule. The same applies to an account linked to more than `account_customers_max`
  * customers (default 50): a payee paid by everyone (a utility, a marketplace) would
  * otherwise put every payer two edges from any fraudster who paid it too.
@@ -67,6 +67,8 @@ const PREFIX: Record<GraphNodeKind, string> = { customer: 'c:', device: 'd:', ip
 const CUSTOMER = PREFIX.customer.charCodeAt(0);
 const IP = PREFIX.ip.charCodeAt(0);
 const ACCOUNT = PREFIX.account.charCodeAt(0);
+/** A distance label meaning: no flagged customer within max_distance. */
+const UNREACHED = 255;
 const INITIAL_CAPACITY = 1024;
 
 export interface RiskGraphOptions {
@@ -146,6 +148,15 @@ export class RiskGraph {
   private isFlagged = new Uint8Array(INITIAL_CAPACITY);
   /** For a non-customer node: how many flagged customers it links. */
   private flaggedNear = new Int32Array(INITIAL_CAPACITY);
+  /**
+   * Each node's distance (in edges) to the nearest flagged customer, through nodes that are
+   * not past their cap, up to max_distance (UNREACHED beyond). Kept incrementally: adding an
+   * edge or a flag can only shorten distances, so it propagates a decrease from the changed
+   * node; an unflag, or a node crossing its cap, can lengthen them and marks the labels for
+   * a full recompute (rare), done at the next read.
+   */
+  private fd = new Uint8Array(INITIAL_CAPACITY);
+  private labelsDirty = false;
   /** Search visit marks: a node is visited in the current search when its stamp equals `epoch`. */
   private stamp = new Uint32Array(INITIAL_CAPACITY);
   private epoch = 0;
@@ -176,7 +187,13 @@ export class RiskGraph {
       }
       this.graph.addEdge(customer, key);
       this.flaggedNear[n]! += this.isFlagged[c]!;
-      if (!this.overIpCap(key, 0)) this.union(c, n);
+      if (!this.overIpCap(key, 0)) {
+        this.union(c, n);
+        if (!this.labelsDirty) {
+          this.relax(c, n, key);
+          this.relax(n, c, customer);
+        }
+      } else if (!this.overIpCap(key, -1)) this.labelsDirty = true; // it just crossed its cap: paths through it are gone
     }
   }
 
@@ -187,6 +204,10 @@ export class RiskGraph {
     if (i === undefined) return;
     this.isFlagged[i] = 1;
     this.flaggedIn[this.find(i)]! += 1;
+    if (!this.labelsDirty) {
+      this.fd[i] = 0;
+      this.propagate(PREFIX.customer + customerId);
+    }
     this.graph.forEachNeighbor(PREFIX.customer + customerId, (_key, attributes) => void (this.flaggedNear[attributes.i]! += 1));
   }
 
@@ -196,6 +217,7 @@ export class RiskGraph {
     if (i === undefined) return;
     this.isFlagged[i] = 0;
     this.flaggedIn[this.find(i)]! -= 1;
+    this.labelsDirty = true;
     this.graph.forEachNeighbor(PREFIX.customer + customerId, (_key, attributes) => void (this.flaggedNear[attributes.i]! -= 1));
   }
 
@@ -210,7 +232,7 @@ export class RiskGraph {
     const sharing_ip = this.othersLinked(customer, event.ip === undefined ? undefined : PREFIX.ip + event.ip);
     const self_flagged = this.flagged.has(event.customer_id);
     const plan = this.plan(customer, linkKeys(event));
-    const distance = self_flagged ? 0 : plan.flagged_in === 0 ? null : this.distanceToFraud(customer, plan.new_links);
+    const distance = self_flagged ? 0 : plan.flagged_in === 0 ? null : (this.labelDistance(customer, plan.new_links) ?? this.distanceToFraud(customer, plan.new_links));
     return { component_size: plan.component_size, customers_sharing_device: sharing_device, customers_sharing_ip: sharing_ip, distance_to_fraud: distance };
   }
 
@@ -224,6 +246,8 @@ export class RiskGraph {
     this.isFlagged = new Uint8Array(INITIAL_CAPACITY);
     this.flaggedNear = new Int32Array(INITIAL_CAPACITY);
     this.stamp = new Uint32Array(INITIAL_CAPACITY);
+    this.fd = new Uint8Array(INITIAL_CAPACITY);
+    this.labelsDirty = false;
     this.epoch = 0;
     this.components = 0;
     this.nodes_refused = 0;
@@ -265,6 +289,7 @@ export class RiskGraph {
     this.flaggedIn[i] = flagged;
     this.flaggedNear[i] = 0;
     this.stamp[i] = 0;
+    this.fd[i] = flagged ? 0 : UNREACHED;
     this.components++;
     this.graph.addNode(key, { i });
     return i;
@@ -283,6 +308,7 @@ export class RiskGraph {
     this.isFlagged = grow(this.isFlagged, new Uint8Array(next));
     this.flaggedNear = grow(this.flaggedNear, new Int32Array(next));
     this.stamp = grow(this.stamp, new Uint32Array(next));
+    this.fd = grow(this.fd, new Uint8Array(next));
   }
 
   private find(x: number): number {
@@ -405,6 +431,64 @@ export class RiskGraph {
       next.length = 0;
       for (const key of frontier) if (this.graph.findNeighbor(key, discover) !== undefined) break;
     }
+  }
+
+  /**
+   * The distance from the labels, counting the event's new links; undefined when a new link
+   * would push a node past its cap (paths change shape: the caller searches instead).
+   */
+  private labelDistance(customer: string, new_links: string[]): number | null | undefined {
+    if (this.max_distance < 2) return null;
+    for (const key of new_links) if (this.overIpCap(key, 1) && !this.overIpCap(key, 0)) return undefined;
+    if (this.labelsDirty) this.recomputeLabels();
+    const c = this.indexOf(customer);
+    let best = c === undefined ? UNREACHED : this.fd[c]!;
+    for (const key of new_links) {
+      if (this.overIpCap(key, 1)) continue;
+      best = Math.min(best, this.fd[this.graph.getNodeAttribute(key, 'i')]! + 1);
+    }
+    return best <= this.max_distance ? best : null;
+  }
+
+  /** Lowers `to`'s label through `from` if that is shorter, and spreads the decrease. */
+  private relax(from: number, to: number, toKey: string): void {
+    const through = this.fd[from]! + 1;
+    if (through > this.max_distance || through >= this.fd[to]!) return;
+    if (toKey.charCodeAt(0) !== CUSTOMER && this.overIpCap(toKey, 0)) return;
+    this.fd[to] = through;
+    this.propagate(toKey);
+  }
+
+  /** Breadth-first spread of a decreased label from `key`, never through a node past its cap. */
+  private propagate(key: string): void {
+    if (key.charCodeAt(0) !== CUSTOMER && this.overIpCap(key, 0)) return;
+    const queue: string[] = [key];
+    for (let head = 0; head < queue.length; head++) {
+      const u = queue[head]!;
+      const d = this.fd[this.graph.getNodeAttribute(u, 'i')]!;
+      if (d + 1 > this.max_distance) continue;
+      this.graph.forEachNeighbor(u, (v, attributes) => {
+        const j = attributes.i;
+        if (this.fd[j]! <= d + 1) return;
+        if (v.charCodeAt(0) !== CUSTOMER && this.overIpCap(v, 0)) return;
+        this.fd[j] = d + 1;
+        queue.push(v);
+      });
+    }
+  }
+
+  /** Every label from scratch: a breadth-first search from all flagged customers at once. */
+  private recomputeLabels(): void {
+    this.fd.fill(UNREACHED);
+    const queue: string[] = [];
+    this.graph.forEachNode((key, attributes) => {
+      if (this.isFlagged[attributes.i] === 1) {
+        this.fd[attributes.i] = 0;
+        queue.push(key);
+      }
+    });
+    for (const key of queue) this.propagate(key);
+    this.labelsDirty = false;
   }
 
   private nextEpoch(): number {
