@@ -1,6 +1,6 @@
 /** Command-line options of the red-envelope benchmark, validated with clear errors. */
 import { SHARES_MAX } from '../../src/envelopes/core.js';
-import { parseEngines, parseInteger, parseOutFile, unknownOption, UsageError, walkOptions, type EngineName } from '../lib/options.js';
+import { commonOption, parseEngines, parseInteger, unknownOption, UsageError, walkOptions, type EngineName } from '../lib/options.js';
 import { SCENARIO_KEYS, type ScenarioKey, type Sizes } from './scenario.js';
 
 export interface EnvelopeBenchOptions {
@@ -63,11 +63,8 @@ export function parseOptions(args: readonly string[]): EnvelopeBenchOptions {
   const options: EnvelopeBenchOptions = { quick: false, engines: ['postgres', 'pglite'], scenarios: [...SCENARIO_KEYS], sizes: { ...FULL }, out: undefined, help: false };
   const given: Partial<Pick<Sizes, 'users' | 'shares' | 'envelopes' | 'connections'>> = {};
   walkOptions(args, (option) => {
+    if (commonOption(option, options)) return;
     switch (option.name) {
-      case '--quick':
-        option.flag();
-        options.quick = true;
-        break;
       case '--engine':
         options.engines = parseEngines(option.value());
         break;
@@ -85,13 +82,6 @@ export function parseOptions(args: readonly string[]): EnvelopeBenchOptions {
         break;
       case '--connections':
         given.connections = parseConnections(option.value());
-        break;
-      case '--out':
-        options.out = parseOutFile(option.value());
-        break;
-      case '-h':
-      case '--help':
-        options.help = true;
         break;
       default:
         unknownOption(option.name);

@@ -1,5 +1,5 @@
 /** Command-line options of the ledger benchmark, validated with clear errors. */
-import { parseEngines, parseInteger, parseOutFile, unknownOption, UsageError, walkOptions, type EngineName } from '../lib/options.js';
+import { commonOption, parseEngines, parseInteger, unknownOption, UsageError, walkOptions, type EngineName } from '../lib/options.js';
 
 export { UsageError, type EngineName };
 
@@ -31,23 +31,13 @@ export const USAGE = `usage: npm run bench:ledger -- [options]
 export function parseOptions(args: readonly string[]): LedgerBenchOptions {
   const options: LedgerBenchOptions = { quick: false, engines: ['postgres', 'pglite'], transfers: undefined, out: undefined, help: false };
   walkOptions(args, (option) => {
+    if (commonOption(option, options)) return;
     switch (option.name) {
-      case '--quick':
-        option.flag();
-        options.quick = true;
-        break;
       case '--engine':
         options.engines = parseEngines(option.value());
         break;
       case '--transfers':
         options.transfers = parseInteger(option.value(), '--transfers', TRANSFERS_MIN, TRANSFERS_MAX);
-        break;
-      case '--out':
-        options.out = parseOutFile(option.value());
-        break;
-      case '-h':
-      case '--help':
-        options.help = true;
         break;
       default:
         unknownOption(option.name);

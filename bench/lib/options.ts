@@ -97,3 +97,22 @@ export function startRun<O extends { help: boolean; quick: boolean; out?: string
   }
   return { options, out };
 }
+
+/** The options every benchmark takes (--quick, --out, -h/--help); true if `option` was one of them. */
+export function commonOption(option: OptionArg, options: { quick: boolean; out?: string | undefined; help: boolean }): boolean {
+  switch (option.name) {
+    case '--quick':
+      option.flag();
+      options.quick = true;
+      return true;
+    case '--out':
+      options.out = parseOutFile(option.value());
+      return true;
+    case '-h':
+    case '--help':
+      options.help = true;
+      return true;
+    default:
+      return false;
+  }
+}

@@ -1,5 +1,5 @@
 /** Command-line options of the risk benchmark, validated with clear errors. */
-import { parseInteger, parseOutFile, unknownOption, UsageError, walkOptions } from '../lib/options.js';
+import { commonOption, parseInteger, unknownOption, UsageError, walkOptions } from '../lib/options.js';
 
 export { UsageError };
 
@@ -127,11 +127,8 @@ export function parseOptions(args: readonly string[]): RiskBenchOptions {
   const options: RiskBenchOptions = { quick: false, seed: DEFAULT_SEED, sizes: { ...FULL }, out: undefined, help: false };
   const given: Given = {};
   walkOptions(args, (option) => {
+    if (commonOption(option, options)) return;
     switch (option.name) {
-      case '--quick':
-        option.flag();
-        options.quick = true;
-        break;
       case '--events':
         given.events = parseInteger(option.value(), option.name, EVENTS_MIN, EVENTS_MAX);
         break;
@@ -155,13 +152,6 @@ export function parseOptions(args: readonly string[]): RiskBenchOptions {
         break;
       case '--seed':
         options.seed = parseInteger(option.value(), option.name, 0, 2 ** 31 - 1);
-        break;
-      case '--out':
-        options.out = parseOutFile(option.value());
-        break;
-      case '-h':
-      case '--help':
-        options.help = true;
         break;
       default:
         unknownOption(option.name);

@@ -28,6 +28,8 @@ const text = (metadata: Record<string, unknown> | null | undefined, key: string)
 export class RiskTransferGate implements TransferGate {
   private policies = new Map<number, store.TransferPolicy>();
   private loadedAt = -Infinity;
+  /** Set when this process holds a transfer (before its policy list may show the policy). */
+  private holdsExist = false;
 
   constructor(private readonly risk: Risk) {}
 
@@ -37,26 +39,43 @@ export class RiskTransferGate implements TransferGate {
     this.loadedAt = this.risk.clock.now().getTime();
   }
 
+  /**
+   * One look-up per batch, not per transfer: the decisions already made for the gated
+   * transfers' ids, and which posts name a transfer an open case holds. A ledger with no
+   * transfer policies (the common case) queries nothing.
+   */
   async screen(inputs: readonly TransferInput[]): Promise<GateVerdict[]> {
     if (this.risk.clock.now().getTime() - this.loadedAt >= POLICY_RELOAD_MS) await this.reload();
     const inChain = chainMembers(inputs);
-    return Promise.all(inputs.map((input, i) => this.screenOne(input, inChain[i]!)));
+    const gated = inputs.filter((input) => this.gated(input) !== undefined).map((input) => input.id);
+    // Holds exist only where a policy does (policies are disabled, never deleted).
+    const posts = this.policies.size > 0 || this.holdsExist
+      ? inputs.flatMap((input) => (hasFlag(input.flags, TransferFlags.post_pending) && input.pending_id ? [input.pending_id] : []))
+      : [];
+    const [decided, held] = await Promise.all([store.outcomesOf(this.risk.db, gated), store.openHolds(this.risk.db, posts)]);
+    return Promise.all(inputs.map((input, i) => this.screenOne(input, inChain[i]!, decided, held)));
   }
 
-  private async screenOne(input: TransferInput, inChain: boolean): Promise<GateVerdict> {
-    // Only an analyst (approving the case, which bypasses the gate) may post a held transfer.
-    if (hasFlag(input.flags, TransferFlags.post_pending)) {
-      return input.pending_id && (await store.openCaseHolds(this.risk.db, input.pending_id)) ? { kind: 'block' } : { kind: 'pass' };
-    }
-    if (hasFlag(input.flags, TransferFlags.void_pending)) return { kind: 'pass' };
+  /** The policy that gates this transfer: a new transfer (not a post or void) of a code with an enabled policy. */
+  private gated(input: TransferInput): store.TransferPolicy | undefined {
+    if (hasFlag(input.flags, TransferFlags.post_pending) || hasFlag(input.flags, TransferFlags.void_pending)) return undefined;
     const policy = input.code === undefined ? undefined : this.policies.get(input.code);
-    if (!policy?.enabled || !input.debit_account_id || !input.credit_account_id) return { kind: 'pass' };
+    return policy?.enabled && input.debit_account_id && input.credit_account_id ? policy : undefined;
+  }
 
-    const existing = await store.getDecision(this.risk.db, input.id);
-    const outcome = existing ? existing.outcome : await this.decide(input, inChain);
+  private async screenOne(input: TransferInput, inChain: boolean, decided: Map<string, string>, held: Set<string>): Promise<GateVerdict> {
+    // Only an analyst (approving the case, which bypasses the gate) may post a held transfer.
+    if (hasFlag(input.flags, TransferFlags.post_pending)) return input.pending_id && held.has(input.pending_id) ? { kind: 'block' } : { kind: 'pass' };
+    const policy = this.gated(input);
+    if (!policy) return { kind: 'pass' };
+    const outcome = decided.get(input.id) ?? (await this.decide(input, inChain));
     if (outcome === 'block') return { kind: 'block' };
     // A linked chain cannot be partly held, so a review refuses it (and opened no case).
-    if (outcome === 'review') return inChain ? { kind: 'block' } : { kind: 'hold', timeout_seconds: policy.hold_timeout_seconds };
+    if (outcome === 'review') {
+      if (inChain) return { kind: 'block' };
+      this.holdsExist = true;
+      return { kind: 'hold', timeout_seconds: policy.hold_timeout_seconds };
+    }
     return { kind: 'pass' };
   }
 

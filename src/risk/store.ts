@@ -417,8 +417,19 @@ export async function shadowComparison(db: Queryable, from: Date, to: Date): Pro
   return rows.map((r) => ({ live: r.live, shadow: r.shadow, decisions: Number(r.n) }));
 }
 
-/** Whether an open case holds this (pending) transfer. */
-export async function openCaseHolds(db: Queryable, transferId: string): Promise<boolean> {
-  const { rows } = await db.query(`SELECT 1 FROM risk_cases WHERE transfer_id = $1 AND status = 'open' LIMIT 1`, [transferId]);
-  return rows.length > 0;
+/** Of these transfer ids, the ones an open case holds. */
+export async function openHolds(db: Queryable, transferIds: readonly string[]): Promise<Set<string>> {
+  if (transferIds.length === 0) return new Set();
+  const { rows } = await db.query<{ transfer_id: string }>(
+    `SELECT transfer_id FROM risk_cases WHERE transfer_id = ANY($1::uuid[]) AND status = 'open'`,
+    [[...transferIds]],
+  );
+  return new Set(rows.map((r) => r.transfer_id));
+}
+
+/** The outcomes already decided for these event ids. */
+export async function outcomesOf(db: Queryable, ids: readonly string[]): Promise<Map<string, Outcome>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await db.query<{ id: string; outcome: Outcome }>(`SELECT id, outcome FROM risk_decisions WHERE id = ANY($1::uuid[])`, [[...ids]]);
+  return new Map(rows.map((r) => [r.id, r.outcome]));
 }
