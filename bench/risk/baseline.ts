@@ -22,7 +22,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../src/db/port.js';
-import { eventContext } from '../../src/risk/core.js';
+import { eventContext, eventFingerprint } from '../../src/risk/core.js';
 import { decisionRecord, RiskEngine } from '../../src/risk/engine.js';
 import * as store from '../../src/risk/store.js';
 import type { Context, Outcome, RiskEvent, ValueType } from '../../src/risk/types.js';
@@ -206,14 +206,12 @@ export class BaselineDecider {
     const event = { ...fresh, occurred_at: now };
     const ctx = await this.features.context(event, now, this.slot.rule_set.attributes);
     const verdict = RiskEngine.verdict(this.slot.deployed, ctx);
-    const decision: store.StoredDecision = decisionRecord(event, event, ctx, verdict, this.slot.rule_set, null, now);
-    await this.db.transaction(async (tx) => {
-      const stored = await store.insertDecisions(tx, [decision]);
-      if (!stored.has(event.id)) throw new Error(`baseline: event ${event.id} was already stored (bug in the benchmark's event stream)`);
-      if (verdict.outcome === 'review') {
-        await store.insertCases(tx, [{ id: randomUUID(), decision_id: event.id, status: 'open', assignee: null, transfer_id: null, created_at: now, updated_at: now }], 'bench-baseline');
-      }
-    });
+    const decision: store.StoredDecision = decisionRecord(event, eventFingerprint(event), ctx, verdict, this.slot.rule_set, null, now);
+    const cases: store.RiskCase[] =
+      verdict.outcome === 'review' ? [{ id: randomUUID(), decision_id: event.id, status: 'open', assignee: null, transfer_id: null, created_at: now, updated_at: now }] : [];
+    // The engine's own statement: the decision and the case it opens in one round trip.
+    const stored = await store.insertDecisions(this.db, [decision], cases, 'bench-baseline');
+    if (!stored.has(event.id)) throw new Error(`baseline: event ${event.id} was already stored (bug in the benchmark's event stream)`);
     return verdict.outcome;
   }
 }

@@ -12,7 +12,7 @@
  * every fresh decision does.
  */
 import { openPostgres } from '../../src/db/postgres.js';
-import { compileRuleSet } from '../../src/risk/core.js';
+import { compileRuleSet, eventFingerprint } from '../../src/risk/core.js';
 import { DEFAULT_VELOCITY_FEATURES } from '../../src/risk/defaults.js';
 import { buildContext, decisionRecord, observeEvent, RiskEngine } from '../../src/risk/engine.js';
 import { modelInputs } from '../../src/risk/fraud-model.js';
@@ -121,7 +121,7 @@ async function load(request: LoadRequest): Promise<HistorySummary> {
         labels.push(fraud ? 1 : 0);
       }
       if (generated % 1_000 === 0) contextBytes += JSON.stringify(ctx).length;
-      batch.push(decisionRecord(event, event, ctx, verdict, ruleSet, null, event.occurred_at));
+      batch.push(decisionRecord(event, eventFingerprint(event), ctx, verdict, ruleSet, null, event.occurred_at));
       generated++;
       if (batch.length === request.batch_size) await flush();
       if (generated % PROGRESS_EVERY === 0) await send({ type: 'progress', generated, stored });

@@ -1,7 +1,8 @@
 /**
  * Decisions are stored with their inputs before the caller hears the outcome, in batches:
- * everything decided in one turn of the event loop is one INSERT (and the review cases it
- * opens), so storing costs a transaction per burst, not per decision.
+ * everything decided in one turn of the event loop is one statement (the decisions, their
+ * context layouts and the review cases they open), so storing costs one round trip per
+ * burst, not a transaction per decision.
  */
 import type { Db } from '../db/port.js';
 import { OverloadedError } from '../ledger/writer.js';
@@ -40,12 +41,8 @@ export class DecisionLog {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, DECISION_BATCH_MAX);
         try {
-          const stored = await this.db.transaction(async (tx) => {
-            const fresh = await store.insertDecisions(tx, batch.map((p) => p.decision));
-            const cases = batch.flatMap((p) => (p.openCase && fresh.has(p.decision.id) ? [p.openCase] : []));
-            await store.insertCases(tx, cases, 'risk-engine');
-            return fresh;
-          });
+          const cases = batch.flatMap((p) => (p.openCase ? [p.openCase] : []));
+          const stored = await store.insertDecisions(this.db, batch.map((p) => p.decision), cases, 'risk-engine');
           for (const p of batch) p.resolve(stored.has(p.decision.id));
         } catch (err) {
           for (const p of batch) p.reject(err);

@@ -5,7 +5,7 @@
  * another simulation, deployed live, so `model.score` means something in the demo.
  */
 import { randomUUID } from 'node:crypto';
-import { compileRuleSet } from './core.js';
+import { compileRuleSet, eventFingerprint } from './core.js';
 import { DEFAULT_RULE_SET, DEFAULT_VELOCITY_FEATURES } from './defaults.js';
 import { buildContext, decisionRecord, observeEvent, RiskEngine } from './engine.js';
 import { trainFraudScorecard } from './fraud-model.js';
@@ -35,10 +35,7 @@ export async function seedRiskDemo(risk: Risk): Promise<{ events: number; cases:
   let events = 0;
   let opened = 0;
   const flush = async () => {
-    await risk.db.transaction(async (tx) => {
-      await store.insertDecisions(tx, batch);
-      await store.insertCases(tx, cases, 'demo seed');
-    });
+    await store.insertDecisions(risk.db, batch, cases, 'demo seed');
     batch = [];
     cases = [];
   };
@@ -47,7 +44,7 @@ export async function seedRiskDemo(risk: Risk): Promise<{ events: number; cases:
     const ctx = buildContext(state, event, event.occurred_at);
     const verdict = RiskEngine.verdict({ compiled: compiled.compiled, model }, ctx);
     observeEvent(state, event);
-    batch.push(decisionRecord(event, event, ctx, verdict, { id: 'default', version: 1 }, null, event.occurred_at));
+    batch.push(decisionRecord(event, eventFingerprint(event), ctx, verdict, { id: 'default', version: 1 }, null, event.occurred_at));
     if (verdict.outcome === 'review') {
       cases.push({ id: randomUUID(), decision_id: event.id, status: 'open', assignee: null, transfer_id: null, created_at: event.occurred_at, updated_at: event.occurred_at });
       opened += 1;

@@ -69,7 +69,7 @@ export interface FeatureState {
 export function buildContext(state: FeatureState, event: RiskEvent, now: Date, attributes?: Record<string, ValueType>): Context {
   const ctx: Context = eventContext(event, attributes);
   Object.assign(ctx, state.lists.context(event, now));
-  for (const [name, value] of Object.entries(state.velocity.features(event, now))) ctx[`velocity.${name}`] = value;
+  state.velocity.writeContext(event, now, ctx);
   const graph = state.graph.features(event);
   ctx['graph.component_size'] = graph.component_size;
   ctx['graph.customers_sharing_device'] = graph.customers_sharing_device;
@@ -85,10 +85,10 @@ export function observeEvent(state: Pick<FeatureState, 'velocity' | 'graph'>, ev
   state.graph.observe(event);
 }
 
-/** The stored form of a decision: the event, what the caller sent (fingerprinted), the context and the verdict. */
+/** The stored form of a decision: the event, the fingerprint of what the caller sent, the context and the verdict. */
 export function decisionRecord(
   event: RiskEvent,
-  sent: unknown,
+  fingerprint: string,
   ctx: Context,
   verdict: Verdict,
   ruleSet: { id: string; version: number } | undefined,
@@ -101,7 +101,7 @@ export function decisionRecord(
     customer_id: event.customer_id,
     occurred_at: event.occurred_at,
     event,
-    fingerprint: eventFingerprint(sent),
+    fingerprint,
     outcome: verdict.outcome,
     score: verdict.score,
     reasons: { rules: verdict.fired, model: verdict.model_reasons },
@@ -228,7 +228,7 @@ export class RiskEngine {
     return buildContext({ velocity: this.velocity, graph: this.graph, lists: this.lists }, event, now, attributes);
   }
 
-  /** Runs one deployment (live or shadow) over a context. */
+  /** Runs one deployment (live or shadow) over a context, setting its `model.score`. */
   static verdict(slot: Pick<Deployed, 'compiled' | 'model'>, ctx: Context): Verdict {
     let score: number | null = null;
     let model_reasons: ModelReason[] = [];
@@ -237,8 +237,9 @@ export class RiskEngine {
       score = scored.score;
       model_reasons = scored.reasons;
     }
-    const scoped = { ...ctx, 'model.score': score };
-    const rules = slot.compiled ? evaluateRules(slot.compiled, scoped) : { outcome: 'allow' as const, fired: [] };
+    // In place, not in a copy of the ~45-key context: the score is part of what was decided on.
+    ctx['model.score'] = score;
+    const rules = slot.compiled ? evaluateRules(slot.compiled, ctx) : { outcome: 'allow' as const, fired: [] };
     return { outcome: rules.outcome, score, fired: rules.fired, model_reasons };
   }
 
@@ -256,7 +257,7 @@ export class RiskEngine {
     this.remember(event.id);
 
     const shadowRecord = shadow ? { rule_set: this.shadowSlot?.rule_set ? { id: this.shadowSlot.rule_set.id, version: this.shadowSlot.rule_set.version } : null, ...shadow } : null;
-    const decision = decisionRecord(event, options.sent ?? event, ctx, live, this.live.rule_set, shadowRecord, now);
+    const decision = decisionRecord(event, fingerprint, ctx, live, this.live.rule_set, shadowRecord, now);
     const openCase: store.RiskCase | undefined =
       live.outcome === 'review' && options.open_case !== false
         ? { id: randomUUID(), decision_id: event.id, status: 'open', assignee: null, transfer_id: options.hold_transfer_id ?? null, created_at: now, updated_at: now }

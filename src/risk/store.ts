@@ -5,7 +5,8 @@
  */
 import type { Queryable } from '../db/port.js';
 import type { RuleSetBody } from './core.js';
-import type { Outcome, RiskEvent } from './types.js';
+import { contextFrom, layoutOf, valuesJson, type ContextLayout } from './context-layout.js';
+import type { Context, Outcome, RiskEvent, Value } from './types.js';
 
 type Row = Record<string, unknown>;
 
@@ -208,32 +209,88 @@ export interface StoredDecision {
   outcome: Outcome;
   score: number | null;
   reasons: unknown;
-  context: unknown;
+  context: Context;
   rule_set_id: string | null;
   rule_set_version: number | null;
   shadow: unknown;
   decided_at: Date;
 }
 
-const decisionFromRow = (r: Row): StoredDecision => ({
-  ...(r as unknown as StoredDecision),
-  event: eventFromJson(r.event as Record<string, unknown>),
-});
+/** The columns of a decision with its context back in full (stored compactly since 0006, in full before). */
+const DECISION_COLUMNS = `d.id, d.type, d.customer_id, d.occurred_at, d.event, d.fingerprint, d.outcome, d.score, d.reasons, d.context,
+  d.context_values, l.keys AS context_keys, d.rule_set_id, d.rule_set_version, d.shadow, d.decided_at`;
+const DECISION_FROM = `risk_decisions d LEFT JOIN risk_context_layouts l ON l.id = d.context_layout`;
 
-/** One INSERT for a batch of decisions; an id already stored is skipped (its first decision stands). */
-export async function insertDecisions(tx: Queryable, decisions: readonly StoredDecision[]): Promise<Set<string>> {
+function decisionFromRow(r: Row): StoredDecision {
+  const event = eventFromJson(r.event as Record<string, unknown>);
+  const context =
+    r.context !== null ? (r.context as Context) : contextFrom(event, r.context_keys as string[], r.context_values as Value[]);
+  return {
+    id: r.id as string,
+    type: r.type as string,
+    customer_id: r.customer_id as string,
+    occurred_at: r.occurred_at as Date,
+    event,
+    fingerprint: r.fingerprint as string,
+    outcome: r.outcome as Outcome,
+    score: r.score as number | null,
+    reasons: r.reasons,
+    context,
+    rule_set_id: r.rule_set_id as string | null,
+    rule_set_version: r.rule_set_version as number | null,
+    shadow: r.shadow,
+    decided_at: r.decided_at as Date,
+  };
+}
+
+/**
+ * Stores a batch of decisions, the context layouts they use and the review cases they open,
+ * in one statement (so one round trip and atomic without a transaction). An id already
+ * stored is skipped (its first decision stands, and no case is opened for it); returns the
+ * ids stored now.
+ */
+export async function insertDecisions(
+  db: Queryable,
+  decisions: readonly StoredDecision[],
+  cases: readonly RiskCase[] = [],
+  caseActor = 'risk-engine',
+): Promise<Set<string>> {
   if (decisions.length === 0) return new Set();
-  const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO risk_decisions (id, type, customer_id, occurred_at, event, fingerprint, outcome, score, reasons, context,
-                                 rule_set_id, rule_set_version, shadow, decided_at)
-     SELECT u.id, u.type, u.customer_id, u.occurred_at, u.event::jsonb, u.fingerprint, u.outcome, u.score, u.reasons::jsonb,
-            u.context::jsonb, u.rule_set_id, u.rule_set_version, u.shadow::jsonb, u.decided_at
-     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::float8[],
-                 $9::text[], $10::text[], $11::text[], $12::int4[], $13::text[], $14::timestamptz[])
-       AS u(id, type, customer_id, occurred_at, event, fingerprint, outcome, score, reasons, context, rule_set_id,
-            rule_set_version, shadow, decided_at)
-     ON CONFLICT (id) DO NOTHING
-     RETURNING id`,
+  const used = new Map<string, ContextLayout>();
+  const layoutIds: string[] = new Array(decisions.length);
+  const values: string[] = new Array(decisions.length);
+  decisions.forEach((d, i) => {
+    const layout = layoutOf(d.context);
+    used.set(layout.id, layout);
+    layoutIds[i] = layout.id;
+    values[i] = valuesJson(d.context, layout);
+  });
+  const { rows } = await db.query<{ id: string }>(
+    `WITH layouts AS (
+       INSERT INTO risk_context_layouts (id, keys)
+       SELECT l.id, l.keys::jsonb FROM unnest($15::text[], $16::text[]) AS l(id, keys)
+       ON CONFLICT (id) DO NOTHING),
+     stored AS (
+       INSERT INTO risk_decisions (id, type, customer_id, occurred_at, event, fingerprint, outcome, score, reasons,
+                                   context_layout, context_values, rule_set_id, rule_set_version, shadow, decided_at)
+       SELECT u.id, u.type, u.customer_id, u.occurred_at, u.event::jsonb, u.fingerprint, u.outcome, u.score, u.reasons::jsonb,
+              u.layout, u.context_values::json, u.rule_set_id, u.rule_set_version, u.shadow::jsonb, u.decided_at
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::float8[],
+                   $9::text[], $10::text[], $11::text[], $12::text[], $13::int4[], $14::text[], $17::timestamptz[])
+         AS u(id, type, customer_id, occurred_at, event, fingerprint, outcome, score, reasons, layout, context_values,
+              rule_set_id, rule_set_version, shadow, decided_at)
+       ON CONFLICT (id) DO NOTHING
+       RETURNING id),
+     opened AS (
+       INSERT INTO risk_cases (id, decision_id, status, assignee, transfer_id, created_at, updated_at)
+       SELECT c.id, c.decision_id, 'open', NULL, c.transfer_id, c.at, c.at
+       FROM unnest($18::uuid[], $19::uuid[], $20::uuid[], $21::timestamptz[]) AS c(id, decision_id, transfer_id, at)
+       WHERE c.decision_id IN (SELECT id FROM stored)
+       ON CONFLICT (decision_id) DO NOTHING
+       RETURNING id, created_at),
+     audit AS (
+       INSERT INTO risk_case_events (case_id, at, actor, action) SELECT id, created_at, $22, 'opened' FROM opened)
+     SELECT id FROM stored`,
     [
       decisions.map((d) => d.id),
       decisions.map((d) => d.type),
@@ -244,18 +301,26 @@ export async function insertDecisions(tx: Queryable, decisions: readonly StoredD
       decisions.map((d) => d.outcome),
       decisions.map((d) => d.score),
       decisions.map((d) => JSON.stringify(d.reasons)),
-      decisions.map((d) => JSON.stringify(d.context)),
+      layoutIds,
+      values,
       decisions.map((d) => d.rule_set_id),
       decisions.map((d) => d.rule_set_version),
       decisions.map((d) => (d.shadow === null || d.shadow === undefined ? null : JSON.stringify(d.shadow))),
+      [...used.keys()],
+      [...used.values()].map((l) => JSON.stringify(l.keys)),
       decisions.map((d) => d.decided_at.toISOString()),
+      cases.map((c) => c.id),
+      cases.map((c) => c.decision_id),
+      cases.map((c) => c.transfer_id),
+      cases.map((c) => c.created_at.toISOString()),
+      caseActor,
     ],
   );
   return new Set(rows.map((r) => r.id));
 }
 
 export async function getDecision(db: Queryable, id: string): Promise<StoredDecision | undefined> {
-  const { rows } = await db.query(`SELECT * FROM risk_decisions WHERE id = $1`, [id]);
+  const { rows } = await db.query(`SELECT ${DECISION_COLUMNS} FROM ${DECISION_FROM} WHERE d.id = $1`, [id]);
   return rows[0] ? decisionFromRow(rows[0]) : undefined;
 }
 

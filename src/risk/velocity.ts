@@ -190,6 +190,8 @@ export function entityValue(event: RiskEvent, entity: VelocityEntity): string | 
 
 interface Compiled {
   readonly name: string;
+  /** `velocity.<name>`, the feature's key in a decision's context (built once, not per decision). */
+  readonly context_key: string;
   /** Index of the feature's entity group in `VelocityStore.groups`. */
   readonly group: number;
   /** Position among the features of the same entity (index into `Entity.series`). */
@@ -435,6 +437,7 @@ export class VelocityStore {
       if (!group) groups.push((group = { entity: def.entity, features: [] }));
       const compiled: Compiled = {
         name: def.name,
+        context_key: `velocity.${def.name}`,
         group: groups.indexOf(group),
         slot: group.features.length,
         aggregate: def.aggregate,
@@ -474,6 +477,21 @@ export class VelocityStore {
 
   /** The features of the event's entities at `now`, keyed by feature name (definition order). */
   features(event: RiskEvent, now: Date): Record<string, number> {
+    const out: Record<string, number> = {};
+    this.compute(event, now, (f, value) => {
+      out[f.name] = value;
+    });
+    return out;
+  }
+
+  /** The same features written straight into a decision's context as `velocity.<name>` keys. */
+  writeContext(event: RiskEvent, now: Date, ctx: Record<string, unknown>): void {
+    this.compute(event, now, (f, value) => {
+      ctx[f.context_key] = value;
+    });
+  }
+
+  private compute(event: RiskEvent, now: Date, emit: (f: Compiled, value: number) => void): void {
     const now_ms = epochMs(now, 'now');
     this.advance(now_ms);
     const states = this.states;
@@ -481,11 +499,10 @@ export class VelocityStore {
       const value = entityValue(event, this.groups[g]!.entity);
       states[g] = value === undefined ? undefined : this.entities[g]!.get(value);
     }
-    const out: Record<string, number> = {};
     for (const f of this.compiled) {
       const series = states[f.group]?.series[f.slot];
       if (series === undefined) {
-        out[f.name] = 0;
+        emit(f, 0);
         continue;
       }
       const floor = Math.floor(this.clock_ms / f.bucket_ms) - f.buckets;
@@ -497,11 +514,10 @@ export class VelocityStore {
       }
       const hi = Math.floor(now_ms / f.bucket_ms);
       const lo = hi - f.buckets;
-      if (series.first > lo && series.last <= hi) out[f.name] = series.whole();
-      else out[f.name] = series instanceof DistinctSeries ? series.read(lo, hi, this.scratch) : series.read(lo, hi);
+      if (series.first > lo && series.last <= hi) emit(f, series.whole());
+      else emit(f, series instanceof DistinctSeries ? series.read(lo, hi, this.scratch) : series.read(lo, hi));
     }
     states.fill(undefined);
-    return out;
   }
 
   /** Forgets everything, sets the clock to `now` and replays `events` (pass them in time order). */
