@@ -68,7 +68,7 @@ export interface FeatureState {
 /** The context of one event from a feature state, before the event is recorded into it. */
 export function buildContext(state: FeatureState, event: RiskEvent, now: Date, attributes?: Record<string, ValueType>): Context {
   const ctx: Context = eventContext(event, attributes);
-  Object.assign(ctx, state.lists.context(event, now));
+  state.lists.writeContext(event, now, ctx);
   state.velocity.writeContext(event, now, ctx);
   const graph = state.graph.features(event);
   ctx['graph.component_size'] = graph.component_size;
@@ -121,6 +121,8 @@ export class RiskEngine {
   private live: Deployed = { rule_set: undefined, compiled: undefined, model: undefined };
   private shadowSlot: Deployed | undefined;
   private readonly recentIds = new Set<string>();
+  /** Ids between their context and the queueing of their decision (the verdict may await a model). */
+  private readonly deciding = new Map<string, Promise<void>>();
   /** Customers flagged in the graph as known fraudsters (the deny-listed ones at the last list reload). */
   private flagged = new Set<string>();
   private started: Promise<void> | undefined;
@@ -216,7 +218,7 @@ export class RiskEngine {
     }
     if (d.model_id && d.model_version) {
       const stored = await store.getModel(this.db, d.model_id, d.model_version);
-      const loaded = stored ? loadModel(stored.id, stored.version, stored.kind, stored.body) : undefined;
+      const loaded = stored ? await loadModel(stored.id, stored.version, stored.kind, stored.body) : undefined;
       if (!stored || !loaded?.ok) throw new Error(`deployed model ${d.model_id} v${d.model_version} does not load`);
       slot.model = loaded.model;
     }
@@ -229,11 +231,11 @@ export class RiskEngine {
   }
 
   /** Runs one deployment (live or shadow) over a context, setting its `model.score`. */
-  static verdict(slot: Pick<Deployed, 'compiled' | 'model'>, ctx: Context): Verdict {
+  static async verdict(slot: Pick<Deployed, 'compiled' | 'model'>, ctx: Context): Promise<Verdict> {
     let score: number | null = null;
     let model_reasons: ModelReason[] = [];
     if (slot.model) {
-      const scored = slot.model.score(ctx);
+      const scored = await slot.model.score(ctx); // an ONNX model answers through a promise
       score = scored.score;
       model_reasons = scored.reasons;
     }
@@ -251,18 +253,36 @@ export class RiskEngine {
     const now = this.clock.now();
     if (this.lists.stale(now)) await this.listsChanged();
     const ctx = this.context(event, now);
-    const live = RiskEngine.verdict(this.live, ctx);
-    const shadow = this.shadowSlot ? RiskEngine.verdict(this.shadowSlot, { ...ctx }) : null;
+    // Counted before the verdict's await lets other decisions run, so each decision's
+    // features still see every event decided before it (a gated batch decides concurrently);
+    // a retry of this id meanwhile waits in replay() until the decision is queued for storing.
+    const slots = { live: this.live, shadow: this.shadowSlot };
     this.observe(event);
     this.remember(event.id);
-
-    const shadowRecord = shadow ? { rule_set: this.shadowSlot?.rule_set ? { id: this.shadowSlot.rule_set.id, version: this.shadowSlot.rule_set.version } : null, ...shadow } : null;
-    const decision = decisionRecord(event, fingerprint, ctx, live, this.live.rule_set, shadowRecord, now);
-    const openCase: store.RiskCase | undefined =
-      live.outcome === 'review' && options.open_case !== false
-        ? { id: randomUUID(), decision_id: event.id, status: 'open', assignee: null, transfer_id: options.hold_transfer_id ?? null, created_at: now, updated_at: now }
-        : undefined;
-    const fresh = await this.log.append(decision, openCase);
+    let queued!: () => void;
+    this.deciding.set(event.id, new Promise<void>((resolve) => (queued = resolve)));
+    let stored: Promise<boolean>;
+    let live: Verdict;
+    let shadow: Verdict | null;
+    let openCase: store.RiskCase | undefined;
+    try {
+      live = await RiskEngine.verdict(slots.live, ctx);
+      shadow = slots.shadow ? await RiskEngine.verdict(slots.shadow, { ...ctx }) : null;
+      const shadowRecord = shadow ? { rule_set: slots.shadow?.rule_set ? { id: slots.shadow.rule_set.id, version: slots.shadow.rule_set.version } : null, ...shadow } : null;
+      const decision = decisionRecord(event, fingerprint, ctx, live, slots.live.rule_set, shadowRecord, now);
+      openCase =
+        live.outcome === 'review' && options.open_case !== false
+          ? { id: randomUUID(), decision_id: event.id, status: 'open', assignee: null, transfer_id: options.hold_transfer_id ?? null, created_at: now, updated_at: now }
+          : undefined;
+      stored = this.log.append(decision, openCase);
+    } catch (err) {
+      this.recentIds.delete(event.id); // not stored: a retry decides again
+      throw err;
+    } finally {
+      this.deciding.delete(event.id);
+      queued();
+    }
+    const fresh = await stored;
     // An id stored long ago (beyond the recent-id memory) was just counted into the features again; its first decision stands.
     if (!fresh) return this.replay(event.id, fingerprint);
     return {
@@ -271,7 +291,7 @@ export class RiskEngine {
         decision_id: event.id,
         replayed: false,
         ...live,
-        rule_set: this.live.rule_set ? { id: this.live.rule_set.id, version: this.live.rule_set.version } : null,
+        rule_set: slots.live.rule_set ? { id: slots.live.rule_set.id, version: slots.live.rule_set.version } : null,
         shadow,
         case_id: openCase?.id ?? null,
         decided_at: now,
@@ -281,6 +301,7 @@ export class RiskEngine {
   }
 
   private async replay(id: string, fingerprint: string): Promise<DecideOutcome> {
+    await this.deciding.get(id);
     await this.log.drain();
     const stored = await store.getDecision(this.db, id);
     if (!stored) throw new Error(`decision ${id} was recorded as seen but is not stored`);

@@ -43,14 +43,19 @@ export class ListCache {
   }
 
   context(event: RiskEvent, now: Date): Context {
-    return {
-      'list.customer_denied': this.has('deny', 'customer', event.customer_id, now),
-      'list.device_denied': this.has('deny', 'device', event.device_id, now),
-      'list.ip_denied': this.has('deny', 'ip', event.ip, now),
-      'list.counterparty_denied': this.has('deny', 'counterparty', event.counterparty_id, now),
-      'list.merchant_denied': this.has('deny', 'merchant', event.merchant_id, now),
-      'list.customer_allowed': this.has('allow', 'customer', event.customer_id, now),
-      'list.device_allowed': this.has('allow', 'device', event.device_id, now),
-    };
+    const ctx: Context = {};
+    this.writeContext(event, now, ctx);
+    return ctx;
+  }
+
+  /** The list hits written straight into a decision's context (no object of their own on the decision path). */
+  writeContext(event: RiskEvent, now: Date, ctx: Context): void {
+    ctx['list.customer_denied'] = this.has('deny', 'customer', event.customer_id, now);
+    ctx['list.device_denied'] = this.has('deny', 'device', event.device_id, now);
+    ctx['list.ip_denied'] = this.has('deny', 'ip', event.ip, now);
+    ctx['list.counterparty_denied'] = this.has('deny', 'counterparty', event.counterparty_id, now);
+    ctx['list.merchant_denied'] = this.has('deny', 'merchant', event.merchant_id, now);
+    ctx['list.customer_allowed'] = this.has('allow', 'customer', event.customer_id, now);
+    ctx['list.device_allowed'] = this.has('allow', 'device', event.device_id, now);
   }
 }

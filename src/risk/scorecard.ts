@@ -569,17 +569,30 @@ function round(v: number, digits: number): number {
 
 export const REASONS_MAX = 4;
 
+/** Each attribute's best points, per card: worked out once, not on every score (it is on the decision path). */
+const bestPointsOf = new WeakMap<Scorecard, number[]>();
+
+function bestPoints(card: Scorecard): number[] {
+  let best = bestPointsOf.get(card);
+  if (best === undefined) {
+    best = card.attributes.map((a) => Math.max(...a.bins.map((b) => b.points)));
+    bestPointsOf.set(card, best);
+  }
+  return best;
+}
+
 export function scoreRow(card: Scorecard, row: ScorecardRow): ScoreResult {
   let score = 0;
   let eta = card.intercept;
   const reasons: ScoreReason[] = [];
-  for (const a of card.attributes) {
+  const best = bestPoints(card);
+  for (let i = 0; i < card.attributes.length; i++) {
+    const a = card.attributes[i]!;
     const bin = a.bins[findBin(a.kind, a.bins, row[a.name])];
     if (bin === undefined) throw new Error(`scorecard attribute "${a.name}" has no bin for ${String(row[a.name])}: validate imported cards`);
     score += bin.points;
     eta += a.coefficient * bin.woe;
-    const best = Math.max(...a.bins.map((b) => b.points));
-    const points_lost = best - bin.points;
+    const points_lost = best[i]! - bin.points;
     if (points_lost > 1e-9) reasons.push({ attribute: a.name, bin: bin.label, points: bin.points, points_lost });
   }
   reasons.sort((x, y) => y.points_lost - x.points_lost || (x.attribute < y.attribute ? -1 : 1));
