@@ -10,6 +10,7 @@
  * balance equals `remaining`.
  */
 import { createHash } from 'node:crypto';
+import { derivedUuid } from '../db/uuid.js';
 import { MAX_AMOUNT } from '../ledger/types.js';
 
 export const SHARES_MAX = 10_000;
@@ -164,10 +165,7 @@ export function envelopeFingerprint(input: EnvelopeInput): string {
 
 /** Ids the envelope domain derives from the envelope id, so retries and other processes agree. */
 export function derivedId(envelopeId: string, purpose: 'holding_account' | 'fund' | 'refund'): string {
-  const hex = createHash('sha256').update(`capillary:envelope:${purpose}:${envelopeId.toLowerCase()}`).digest('hex');
-  // RFC 9562 UUIDv8 (vendor-specific): version nibble 8, variant bits 10.
-  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return derivedUuid(`capillary:envelope:${purpose}:${envelopeId.toLowerCase()}`);
 }
 
 /** Uniform integer in [0, bound). */
