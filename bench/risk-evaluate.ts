@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   console.log(`training the fraud scorecard on the default simulation (seed ${DEFAULT_SIM.seed}, ${DEFAULT_SIM.customers} customers, ${DEFAULT_SIM.days} days)…`);
   const card = trainFraudScorecard(DEFAULT_SIM, DEFAULT_VELOCITY_FEATURES);
-  const model = loadModel('fraud', 1, 'scorecard', card);
+  const model = await loadModel('fraud', 1, 'scorecard', card);
   if (!model.ok) throw new Error(model.message);
   const compiled = compileRuleSet(DEFAULT_RULE_SET, DEFAULT_VELOCITY_FEATURES);
   if (!compiled.ok) throw new Error(JSON.stringify(compiled.issues));

@@ -119,7 +119,7 @@ async function engineSide(db: Database, options: RiskBenchOptions, cleanup: Clea
   progress(phaseLine(engine.result));
 
   const anatomyEvents = prepared.fresh.take(sizes.anatomy_events);
-  const anatomy = decisionAnatomy(risk.engine, anatomyEvents);
+  const anatomy = await decisionAnatomy(risk.engine, anatomyEvents);
   prepared.fresh.giveBack(anatomyEvents);
   progress(`one decision part by part (${anatomy.events} events): ${anatomy.parts.map((p) => `${p.label} ${p.us.toFixed(1)} µs`).join('; ')}`);
 

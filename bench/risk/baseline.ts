@@ -205,7 +205,7 @@ export class BaselineDecider {
     const now = new Date();
     const event = { ...fresh, occurred_at: now };
     const ctx = await this.features.context(event, now, this.slot.rule_set.attributes);
-    const verdict = RiskEngine.verdict(this.slot.deployed, ctx);
+    const verdict = await RiskEngine.verdict(this.slot.deployed, ctx);
     const decision: store.StoredDecision = decisionRecord(event, eventFingerprint(event), ctx, verdict, this.slot.rule_set, null, now);
     const cases: store.RiskCase[] =
       verdict.outcome === 'review' ? [{ id: randomUUID(), decision_id: event.id, status: 'open', assignee: null, transfer_id: null, created_at: now, updated_at: now }] : [];
@@ -261,7 +261,7 @@ export async function compareFeatures(engine: RiskEngine, sql: SqlFeatures, slot
       mismatched_events++;
       for (const k of differing) if (examples.length < 5) examples.push(`${e.id} ${k}: engine ${String(mine[k])}, SQL ${String(theirs[k])}`);
     }
-    if (RiskEngine.verdict(slot.deployed, mine).outcome === RiskEngine.verdict(slot.deployed, theirs).outcome) same_outcome++;
+    if ((await RiskEngine.verdict(slot.deployed, mine)).outcome === (await RiskEngine.verdict(slot.deployed, theirs)).outcome) same_outcome++;
   }
   return { events: events.length, keys, mismatched_events, examples, same_outcome };
 }

@@ -104,7 +104,7 @@ async function load(request: LoadRequest): Promise<HistorySummary> {
     for (const { event, fraud, pattern } of simulate(simulatorOptions(request.plan))) {
       if (generated === request.plan.past_events) break;
       const ctx = buildContext(state, event, event.occurred_at, ruleSet.body.attributes);
-      const verdict = RiskEngine.verdict(slot, ctx);
+      const verdict = await RiskEngine.verdict(slot, ctx);
       observeEvent(state, event);
       const at = event.occurred_at.getTime();
       if (generated === 0) first_ms = at;

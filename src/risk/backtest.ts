@@ -5,10 +5,9 @@
  * (the simulator's, an uploaded CSV's, or the outcome of review cases) the report has
  * catch rate, false-positive rate, precision and, for a model, AUC; always alerts per day.
  *
- * Jobs run in the background of the process that started them and report progress; they
- * are kept in memory (the last 50) and are gone after a restart.
+ * Jobs (queued, run one at a time per process, progress and report stored in the
+ * database, so they outlive a restart) are in backtest-jobs.ts.
  */
-import { randomUUID } from 'node:crypto';
 import { compileRuleSet, type CompiledRuleSet, type RuleSetBody, type RuleSetIssue } from './core.js';
 import { buildContext, observeEvent, RiskEngine } from './engine.js';
 import { RiskGraph } from './graph.js';
@@ -77,7 +76,7 @@ export async function runBacktest(
   let last = -Infinity;
   for await (const { event, label, pattern } of events) {
     const ctx = buildContext(state, event, event.occurred_at, attributes);
-    const verdict = RiskEngine.verdict({ compiled: rules, model }, ctx);
+    const verdict = await RiskEngine.verdict({ compiled: rules, model }, ctx);
     observeEvent(state, event);
     n += 1;
     first = Math.min(first, event.occurred_at.getTime());
@@ -139,36 +138,4 @@ export async function runBacktest(
 
 export function compileForBacktest(body: RuleSetBody, features: readonly VelocityFeature[]): { ok: true; compiled: CompiledRuleSet } | { ok: false; issues: RuleSetIssue[] } {
   return compileRuleSet(body, features);
-}
-
-// ------------------------------------------------------------------ jobs
-
-export interface BacktestJob {
-  id: string;
-  status: 'running' | 'done' | 'failed';
-  started_at: Date;
-  finished_at: Date | null;
-  progress: { done: number; total: number | null };
-  report: BacktestReport | null;
-  error: string | null;
-}
-
-export const JOBS_KEPT = 50;
-
-export class BacktestJobs {
-  private readonly jobs = new Map<string, BacktestJob>();
-
-  start(total: number | null, run: (onProgress: (done: number) => void) => Promise<BacktestReport>, now: Date): BacktestJob {
-    const job: BacktestJob = { id: randomUUID(), status: 'running', started_at: now, finished_at: null, progress: { done: 0, total }, report: null, error: null };
-    this.jobs.set(job.id, job);
-    while (this.jobs.size > JOBS_KEPT) this.jobs.delete(this.jobs.keys().next().value!);
-    run((done) => (job.progress.done = done))
-      .then((report) => Object.assign(job, { status: 'done', report, finished_at: new Date() }))
-      .catch((err: unknown) => Object.assign(job, { status: 'failed', error: err instanceof Error ? err.message : String(err), finished_at: new Date() }));
-    return job;
-  }
-
-  get(id: string): BacktestJob | undefined {
-    return this.jobs.get(id);
-  }
 }

@@ -42,7 +42,7 @@ export async function seedRiskDemo(risk: Risk): Promise<{ events: number; cases:
   for (const { event } of simulate({ seed: 7, customers: 300, merchants: 60, days: 7, start: new Date(now.getTime() - 7 * DAY_MS) })) {
     if (event.occurred_at.getTime() > now.getTime()) break;
     const ctx = buildContext(state, event, event.occurred_at);
-    const verdict = RiskEngine.verdict({ compiled: compiled.compiled, model }, ctx);
+    const verdict = await RiskEngine.verdict({ compiled: compiled.compiled, model }, ctx);
     observeEvent(state, event);
     batch.push(decisionRecord(event, eventFingerprint(event), ctx, verdict, { id: 'default', version: 1 }, null, event.occurred_at));
     if (verdict.outcome === 'review') {

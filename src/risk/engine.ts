@@ -19,6 +19,8 @@ import * as store from './store.js';
 import type { Context, Outcome, RiskEvent, ValueType } from './types.js';
 import { VelocityStore, type VelocityFeature } from './velocity.js';
 import { DEFAULT_VELOCITY_FEATURES } from './defaults.js';
+import { CatalogueBuild, type CatalogueBuildState } from './catalogue-build.js';
+import * as catalogueStore from './catalogue-store.js';
 
 export const REBUILD_WINDOW_MS = 30 * 24 * 3600 * 1000;
 const REBUILD_PAGE = 5_000;
@@ -130,11 +132,20 @@ export class RiskEngine {
   ready = false;
   /** Stored events replayed so far by the current (re)build, for /ready. */
   rebuilt_events = 0;
+  /** The feature catalogue version `features` is (0: the constructor's, before the first start). */
+  catalogue_version = 0;
+  /** A new catalogue's windows being built in the background (catalogue-build.ts), and the last one built. */
+  private catalogueBuild: CatalogueBuild | undefined;
+  private lastCatalogueBuild: CatalogueBuild | undefined;
+  private catalogueClaimed = false;
+  /** Deployments are loaded one at a time, so a reload never passes a catalogue swap (or the reverse). */
+  private deploymentsTurn: Promise<void> = Promise.resolve();
 
   constructor(
     readonly db: Db,
     readonly clock: Clock,
-    readonly features: readonly VelocityFeature[] = DEFAULT_VELOCITY_FEATURES,
+    /** The velocity catalogue decisions read; replaced by the stored one at start and by a catalogue swap. */
+    public features: readonly VelocityFeature[] = DEFAULT_VELOCITY_FEATURES,
     /** Runs once before the first load (the service seeds the default rule set here). */
     private readonly beforeStart?: () => Promise<void>,
   ) {
@@ -161,6 +172,7 @@ export class RiskEngine {
   /** Forgets the features and rebuilds them from the stored events (after events were imported). */
   async rebuild(onProgress?: (done: number) => void): Promise<void> {
     await this.started;
+    await this.catalogueBuild?.done;
     await this.log.drain();
     this.velocity = new VelocityStore([...this.features]);
     this.graph = new RiskGraph();
@@ -172,6 +184,7 @@ export class RiskEngine {
 
   private async load(onProgress?: (done: number) => void): Promise<void> {
     await this.beforeStart?.();
+    await this.adoptStoredCatalogue();
     await this.reloadDeployments();
     const now = this.clock.now();
     await this.lists.reload(this.db, now);
@@ -199,18 +212,32 @@ export class RiskEngine {
 
   /** Re-reads which rule set and model are live and shadow (after a deploy, here or elsewhere). */
   async reloadDeployments(): Promise<void> {
-    const deployments = await store.getDeployments(this.db);
-    this.live = await this.loadSlot(deployments.get('live'));
-    const shadow = deployments.get('shadow');
-    this.shadowSlot = shadow && (shadow.rule_set_id || shadow.model_id) ? await this.loadSlot(shadow) : undefined;
+    await this.inDeploymentsTurn(async () => {
+      const slots = await this.loadSlots(this.features);
+      this.live = slots.live;
+      this.shadowSlot = slots.shadow;
+    });
   }
 
-  private async loadSlot(d: store.Deployment | undefined): Promise<Deployed> {
+  private async loadSlots(features: readonly VelocityFeature[]): Promise<{ live: Deployed; shadow: Deployed | undefined }> {
+    const deployments = await store.getDeployments(this.db);
+    const live = await this.loadSlot(deployments.get('live'), features);
+    const shadow = deployments.get('shadow');
+    return { live, shadow: shadow && (shadow.rule_set_id || shadow.model_id) ? await this.loadSlot(shadow, features) : undefined };
+  }
+
+  private inDeploymentsTurn(fn: () => Promise<void>): Promise<void> {
+    const run = this.deploymentsTurn.then(fn);
+    this.deploymentsTurn = run.catch(() => {});
+    return run;
+  }
+
+  private async loadSlot(d: store.Deployment | undefined, features: readonly VelocityFeature[]): Promise<Deployed> {
     const slot: Deployed = { rule_set: undefined, compiled: undefined, model: undefined };
     if (!d) return slot;
     if (d.rule_set_id && d.rule_set_version) {
       const version = await store.getRuleSet(this.db, d.rule_set_id, d.rule_set_version);
-      const compiled = version ? compileRuleSet(version.body, this.features) : undefined;
+      const compiled = version ? compileRuleSet(version.body, features) : undefined;
       // Rule sets are compiled when saved; one that no longer compiles here is a bug, not bad input.
       if (!version || !compiled?.ok) throw new Error(`deployed rule set ${d.rule_set_id} v${d.rule_set_version} does not load`);
       slot.rule_set = version;
@@ -330,6 +357,7 @@ export class RiskEngine {
 
   private observe(event: RiskEvent): void {
     observeEvent({ velocity: this.velocity, graph: this.graph }, event);
+    this.catalogueBuild?.tap(event, this.clock.now());
   }
 
   private remember(id: string): void {
@@ -349,6 +377,95 @@ export class RiskEngine {
     // Entries removed or expired since the last reload stop making their customer a known fraudster.
     for (const c of this.flagged) if (!denied.has(c)) this.graph.unflagFraud(c);
     this.flagged = denied;
+    void this.followStoredCatalogue(); // on the same tick: a catalogue another process changed
+  }
+
+  // ---------------------------------------------------------------- the feature catalogue (catalogue-service.ts)
+
+  /** The features rule sets are saved against: the catalogue being built, else the one in use. */
+  get targetFeatures(): readonly VelocityFeature[] {
+    return this.catalogueBuild?.features ?? this.features;
+  }
+
+  /** The running catalogue build, else the last one (until the process restarts). */
+  get catalogueRebuild(): CatalogueBuildState | undefined {
+    return this.lastCatalogueBuild?.state;
+  }
+
+  /** Claims the one catalogue change allowed at a time: false while another is checked or built. */
+  claimCatalogueChange(): boolean {
+    if (this.catalogueClaimed || this.catalogueBuild) return false;
+    this.catalogueClaimed = true;
+    return true;
+  }
+
+  releaseCatalogueChange(): void {
+    this.catalogueClaimed = false;
+  }
+
+  /**
+   * Takes a claimed change: builds the windows of `features` from the stored events in the
+   * background while decisions go on with the old ones, then swaps (catalogue-build.ts).
+   * A build that fails leaves the old catalogue deciding; the next list-reload tick tries again.
+   */
+  applyCatalogue(version: number, features: readonly VelocityFeature[]): CatalogueBuildState {
+    this.catalogueClaimed = false;
+    const build = new CatalogueBuild(version, features, this.clock.now());
+    this.catalogueBuild = this.lastCatalogueBuild = build;
+    build.done = this.buildCatalogue(build);
+    return build.state;
+  }
+
+  private async buildCatalogue(build: CatalogueBuild): Promise<void> {
+    try {
+      // Decisions counted before the tap began must be stored before paging, or the pager could pass them.
+      await Promise.all([...this.deciding.values()]);
+      await this.log.drain();
+      await build.replayStored(this.db, this.clock.now(), REBUILD_WINDOW_MS);
+      await this.inDeploymentsTurn(async () => {
+        const slots = await this.loadSlots(build.features);
+        // From here to the end: one synchronous block, so no decision sees half a swap or falls between the stores.
+        build.catchUp();
+        this.velocity = build.velocity;
+        this.features = build.features;
+        this.catalogue_version = build.version;
+        this.live = slots.live;
+        this.shadowSlot = slots.shadow;
+        this.catalogueBuild = undefined;
+      });
+      build.finish('done', this.clock.now());
+    } catch (err) {
+      build.finish('failed', this.clock.now(), err instanceof Error ? err.message : String(err));
+    } finally {
+      if (this.catalogueBuild === build) this.catalogueBuild = undefined;
+    }
+  }
+
+  /** At start (and rebuild): the stored catalogue becomes the features, before any event is replayed. */
+  private async adoptStoredCatalogue(): Promise<void> {
+    const current = await catalogueStore.currentCatalogue(this.db);
+    if (current) {
+      this.features = current.features;
+      this.catalogue_version = current.version;
+    }
+    this.velocity = new VelocityStore([...this.features]);
+  }
+
+  /** A newer stored catalogue version (changed by another process) starts the same background swap. Never throws. */
+  async followStoredCatalogue(): Promise<void> {
+    if (!this.ready || !this.claimCatalogueChange()) return;
+    try {
+      if ((await catalogueStore.currentCatalogueVersion(this.db)) > this.catalogue_version) {
+        const current = await catalogueStore.currentCatalogue(this.db);
+        if (current && current.version > this.catalogue_version) {
+          this.applyCatalogue(current.version, current.features);
+          return;
+        }
+      }
+    } catch {
+      // The database did not answer: the next tick asks again.
+    }
+    this.releaseCatalogueChange();
   }
 
   get deployed(): { live: Deployed; shadow: Deployed | undefined } {

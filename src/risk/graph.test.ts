@@ -451,3 +451,120 @@ describe('RiskGraph properties', () => {
     );
   });
 });
+
+// ---- Neighbourhood (the operator console's case view) ----
+
+describe('RiskGraph.neighbourhood', () => {
+  const ring = (): RiskGraph => {
+    const g = new RiskGraph();
+    g.observe(ev('c1', { device_id: 'd1', ip: '10.0.0.1', phone: '+4411' }));
+    g.observe(ev('c2', { device_id: 'd1', counterparty_id: 'a9' }));
+    g.observe(ev('c3', { counterparty_id: 'a9', phone: '+4433' }));
+    g.observe(ev('c4', { phone: '+4433' }));
+    g.flagFraud('c3');
+    return g;
+  };
+
+  it('is undefined for a node that is not in the graph', () => {
+    expect(ring().neighbourhood({ kind: 'customer', id: 'nobody' })).toBeUndefined();
+    expect(ring().neighbourhood({ kind: 'account', id: 'd1' })).toBeUndefined(); // kinds are apart
+  });
+
+  it('returns the nodes within depth_max edges with their distance, kind and fraud flag, and the edges between them', () => {
+    const n = ring().neighbourhood({ kind: 'customer', id: 'c1' }, { depth_max: 2 })!;
+    expect(n.truncated).toBe(false);
+    expect(n.nodes).toEqual([
+      { key: 'c:c1', kind: 'customer', id: 'c1', flagged_fraud: false, distance: 0, degree: 3 },
+      { key: 'd:d1', kind: 'device', id: 'd1', flagged_fraud: false, distance: 1, degree: 2 },
+      { key: 'i:10.0.0.1', kind: 'ip', id: '10.0.0.1', flagged_fraud: false, distance: 1, degree: 1 },
+      { key: 'p:+4411', kind: 'phone', id: '+4411', flagged_fraud: false, distance: 1, degree: 1 },
+      { key: 'c:c2', kind: 'customer', id: 'c2', flagged_fraud: false, distance: 2, degree: 2 },
+    ]);
+    expect(n.edges).toEqual([
+      { source: 'c:c1', target: 'd:d1', kind: 'device' },
+      { source: 'c:c1', target: 'i:10.0.0.1', kind: 'ip' },
+      { source: 'c:c1', target: 'p:+4411', kind: 'phone' },
+      { source: 'c:c2', target: 'd:d1', kind: 'device' },
+    ]);
+    const deeper = ring().neighbourhood({ kind: 'customer', id: 'c1' }, { depth_max: 3 })!;
+    expect(deeper.nodes.map((x) => [x.key, x.distance])).toContainEqual(['a:a9', 3]);
+    expect(deeper.nodes.some((x) => x.key === 'c:c3')).toBe(false); // 4 edges away
+    // From the fraudster's own account: the flag shows.
+    const fromAccount = ring().neighbourhood({ kind: 'account', id: 'a9' }, { depth_max: 1 })!;
+    expect(fromAccount.nodes.find((x) => x.id === 'c3')).toMatchObject({ flagged_fraud: true, distance: 1 });
+    expect(fromAccount.nodes.find((x) => x.id === 'c2')).toMatchObject({ flagged_fraud: false, distance: 1 });
+  });
+
+  it('defaults to depth 2 and 200 nodes, and refuses out-of-range options', () => {
+    const g = new RiskGraph();
+    for (let i = 0; i < 300; i++) g.observe(ev(`c${i}`, { device_id: 'shared' }));
+    const n = g.neighbourhood({ kind: 'customer', id: 'c0' })!;
+    expect(n.nodes).toHaveLength(200);
+    expect(n.truncated).toBe(true);
+    expect(Math.max(...n.nodes.map((x) => x.distance))).toBe(2);
+    // Every returned customer's link to the shared device is returned, though the search stopped.
+    expect(n.edges).toHaveLength(199);
+    expect(() => g.neighbourhood({ kind: 'customer', id: 'c0' }, { depth_max: 4 })).toThrow(RangeError);
+    expect(() => g.neighbourhood({ kind: 'customer', id: 'c0' }, { depth_max: 0 })).toThrow(RangeError);
+    expect(() => g.neighbourhood({ kind: 'customer', id: 'c0' }, { nodes_max: 501 })).toThrow(RangeError);
+    expect(g.neighbourhood({ kind: 'customer', id: 'c0' }, { nodes_max: 1 })).toEqual({
+      nodes: [{ key: 'c:c0', kind: 'customer', id: 'c0', flagged_fraud: false, distance: 0, degree: 1 }],
+      edges: [],
+      truncated: true,
+    });
+  });
+
+  it('shows a NAT IP or a hub account but does not expand it, unless it is the start', () => {
+    const g = new RiskGraph({ ip_customers_max: 3, account_customers_max: 3 });
+    for (let i = 0; i < 10; i++) g.observe(ev(`c${i}`, { ip: 'nat', counterparty_id: 'utility' }));
+    g.observe(ev('c0', { device_id: 'd0' }));
+    g.observe(ev('friend', { device_id: 'd0' }));
+    const n = g.neighbourhood({ kind: 'customer', id: 'c0' }, { depth_max: 3 })!;
+    expect(n.truncated).toBe(false);
+    expect(n.nodes.map((x) => x.key).sort()).toEqual(['a:utility', 'c:c0', 'c:friend', 'd:d0', 'i:nat']);
+    expect(n.nodes.find((x) => x.key === 'i:nat')).toMatchObject({ hub: true, degree: 10, distance: 1 });
+    expect(n.nodes.find((x) => x.key === 'a:utility')).toMatchObject({ hub: true, degree: 10 });
+    expect(n.nodes.find((x) => x.key === 'd:d0')!.hub).toBeUndefined();
+    // Asked for directly, the hub is expanded (within nodes_max).
+    const hub = g.neighbourhood({ kind: 'ip', id: 'nat' }, { depth_max: 2, nodes_max: 5 })!;
+    expect(hub.nodes).toHaveLength(5);
+    expect(hub.nodes[0]).toMatchObject({ key: 'i:nat', hub: true, distance: 0 });
+    expect(hub.truncated).toBe(true);
+  });
+
+  it('matches a plain breadth-first search that stops at hubs (property)', () => {
+    fc.assert(
+      fc.property(options, fc.array(graphEvent, { maxLength: 40 }), fc.integer({ min: 0, max: 7 }), fc.integer({ min: 1, max: 3 }), (o, events, c, depth_max) => {
+        const live = new RiskGraph(o);
+        const naive = new NaiveGraph(o);
+        for (const e of events) {
+          live.observe(e);
+          naive.observe(e);
+        }
+        const start = `c:c${c}`;
+        const got = live.neighbourhood({ kind: 'customer', id: `c${c}` }, { depth_max, nodes_max: 500 });
+        if (!naive.adj.has(start)) {
+          expect(got).toBeUndefined();
+          return;
+        }
+        const want = new Map([[start, 0]]);
+        const queue = [start];
+        while (queue.length > 0) {
+          const u = queue.shift()!;
+          if (want.get(u)! >= depth_max || naive.overCap(u)) continue;
+          for (const v of naive.adj.get(u)!) {
+            if (want.has(v)) continue;
+            want.set(v, want.get(u)! + 1);
+            queue.push(v);
+          }
+        }
+        expect(got!.truncated).toBe(false);
+        expect(new Map(got!.nodes.map((x) => [x.key, x.distance]))).toEqual(want);
+        for (const x of got!.nodes) expect(x.hub === true).toBe(naive.overCap(x.key));
+        const wantEdges = [...want.keys()].filter((k) => k.startsWith('c:')).flatMap((k) => [...naive.adj.get(k)!].filter((v) => want.has(v)).map((v) => `${k}-${v}`));
+        expect(got!.edges.map((e) => `${e.source}-${e.target}`).sort()).toEqual(wantEdges.sort());
+      }),
+      FC_OPTIONS,
+    );
+  });
+});

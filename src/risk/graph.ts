@@ -48,6 +48,11 @@
  * reads as isolated (a new customer: component 1, distance null unless it is flagged) — and
  * `stats()` reports `full` and how many additions were refused. Flagged customer ids are kept
  * whether or not they are in the graph (a flag applies when the customer appears).
+ *
+ * Neighbourhood. `neighbourhood(start)` is the bounded breadth-first view the operator
+ * console draws around a case: at most 3 edges deep and 500 nodes, hubs (IPs and accounts
+ * past their cap) shown but not expanded, and at most NEIGHBOURHOOD_SCAN_MAX neighbours
+ * looked at, so its cost does not depend on the size of the graph.
  */
 import { UndirectedGraph } from 'graphology';
 import type { RiskEvent } from './types.js';
@@ -90,6 +95,51 @@ export interface GraphFeatures {
   customers_sharing_ip: number;
   distance_to_fraud: number | null;
 }
+
+/** A bounded breadth-first neighbourhood of one node, for the operator console's case view. */
+export interface NeighbourhoodOptions {
+  /** Edges from the start (1..3, default 2). */
+  depth_max?: number;
+  /** Nodes returned, the start included (1..500, default 200). */
+  nodes_max?: number;
+}
+
+export interface NeighbourhoodNode {
+  /** The graph key: the kind's prefix (`c:`, `d:`, `i:`, `p:`, `a:`) and the id. */
+  key: string;
+  kind: GraphNodeKind;
+  id: string;
+  /** A customer flagged as a known fraudster (deny-listed). */
+  flagged_fraud: boolean;
+  /** Edges from the start. */
+  distance: number;
+  /** Links of this node in the whole graph (the result may show fewer). */
+  degree: number;
+  /** An IP or account past its cap (a carrier NAT, a utility): shown, not expanded. */
+  hub?: true;
+}
+
+export interface NeighbourhoodEdge {
+  /** Always the customer end. */
+  source: string;
+  target: string;
+  /** The kind of the non-customer end: how the customer is linked. */
+  kind: GraphLinkKind;
+}
+
+export interface Neighbourhood {
+  nodes: NeighbourhoodNode[];
+  edges: NeighbourhoodEdge[];
+  /** Some nodes or edges within depth_max were left out (nodes_max, or the scan budget, was reached). */
+  truncated: boolean;
+}
+
+export const NEIGHBOURHOOD_DEPTH_MAX = 3;
+export const NEIGHBOURHOOD_NODES_MAX = 500;
+/** Neighbours one neighbourhood call may look at in all: bounds the work whatever the degrees. */
+export const NEIGHBOURHOOD_SCAN_MAX = 100_000;
+
+const KIND_OF: Record<string, GraphNodeKind> = { c: 'customer', d: 'device', i: 'ip', p: 'phone', a: 'account' };
 
 export interface GraphStats {
   nodes: number;
@@ -256,6 +306,63 @@ export class RiskGraph {
     for (const event of events) this.observe(event);
   }
 
+  /**
+   * The nodes within `depth_max` edges of the start, breadth first, at most `nodes_max` of
+   * them, with every edge between two returned nodes. A hub (an IP or account past its cap)
+   * is returned but not expanded — unless it is the start — so a carrier NAT does not pull
+   * in thousands of unrelated customers. Undefined when the start is not in the graph.
+   */
+  neighbourhood(start: { kind: GraphNodeKind; id: string }, options: NeighbourhoodOptions = {}): Neighbourhood | undefined {
+    const depth_max = intOption(options.depth_max, 2, 1, NEIGHBOURHOOD_DEPTH_MAX, 'depth_max');
+    const nodes_max = intOption(options.nodes_max, 200, 1, NEIGHBOURHOOD_NODES_MAX, 'nodes_max');
+    const startKey = PREFIX[start.kind] + start.id;
+    if (!this.graph.hasNode(startKey)) return undefined;
+    const distance = new Map<string, number>([[startKey, 0]]);
+    let truncated = false; // a node within depth_max was left out
+    let exhausted = false; // the scan budget ran out
+    let budget = NEIGHBOURHOOD_SCAN_MAX;
+    let frontier = [startKey];
+    for (let depth = 1; depth <= depth_max && frontier.length > 0 && !truncated && !exhausted; depth++) {
+      const next: string[] = [];
+      for (const key of frontier) {
+        if (key !== startKey && this.isHub(key)) continue;
+        const stop = this.graph.findNeighbor(key, (neighbour) => {
+          if (budget-- <= 0) return (exhausted = true);
+          if (distance.has(neighbour)) return false;
+          if (distance.size >= nodes_max) return (truncated = true);
+          distance.set(neighbour, depth);
+          next.push(neighbour);
+          return false;
+        });
+        if (stop !== undefined) break;
+      }
+      frontier = next;
+    }
+    const nodes = [...distance].map(([key, d]): NeighbourhoodNode => {
+      const node: NeighbourhoodNode = {
+        key,
+        kind: KIND_OF[key.charAt(0)]!,
+        id: key.slice(2),
+        flagged_fraud: key.charCodeAt(0) === CUSTOMER && this.isFlagged[this.graph.getNodeAttribute(key, 'i')] === 1,
+        distance: d,
+        degree: this.graph.degree(key),
+      };
+      if (this.isHub(key)) node.hub = true;
+      return node;
+    });
+    // The graph is bipartite: every edge has one customer end, so scanning the customers' links finds each edge once.
+    const edges: NeighbourhoodEdge[] = [];
+    for (const [key] of distance) {
+      if (key.charCodeAt(0) !== CUSTOMER || exhausted) continue;
+      this.graph.findNeighbor(key, (neighbour) => {
+        if (budget-- <= 0) return (exhausted = true);
+        if (distance.has(neighbour)) edges.push({ source: key, target: neighbour, kind: KIND_OF[neighbour.charAt(0)] as GraphLinkKind });
+        return false;
+      });
+    }
+    return { nodes, edges, truncated: truncated || exhausted };
+  }
+
   stats(): GraphStats {
     return {
       nodes: this.graph.order,
@@ -338,6 +445,11 @@ export class RiskGraph {
     if (kind === IP) return this.graph.degree(key) + extra > this.ip_customers_max;
     if (kind === ACCOUNT) return this.graph.degree(key) + extra > this.account_customers_max;
     return false;
+  }
+
+  /** An IP or account past its cap, as it stands. */
+  private isHub(key: string): boolean {
+    return key.charCodeAt(0) !== CUSTOMER && this.overIpCap(key, 0);
   }
 
   private othersLinked(customer: string, key: string | undefined): number {

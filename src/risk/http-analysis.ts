@@ -1,15 +1,19 @@
 /**
  * The analysts' long-running tools under /v1/risk: backtests (a rule set and model over
  * stored events, a seeded simulation, or an uploaded CSV of labelled events, run as a job
- * with progress) and training a scorecard from an uploaded CSV (10-fold cross-validation
+ * stored with its progress and report: backtest-jobs.ts) and training a scorecard from an uploaded CSV (10-fold cross-validation
  * with seed 42 reported with the stored model).
  */
+import { createHash } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ProblemError } from '../server/problem.js';
-import { Uuid } from '../ledger/schemas.js';
-import { BacktestJobs, compileForBacktest, runBacktest, type LabelledRiskEvent } from './backtest.js';
+import { decodeCursor, encodeCursor } from '../server/cursor.js';
+import { Problem, Uuid } from '../ledger/schemas.js';
+import { compileForBacktest, runBacktest, type LabelledRiskEvent } from './backtest.js';
+import { BacktestJobs } from './backtest-jobs.js';
+import type { JobRow } from './backtest-store.js';
 import { parseCsv, typedRecords } from './csv.js';
 import { loadModel, type LoadedModel } from './models.js';
 import { crossValidateScorecard, trainScorecard } from './scorecard.js';
@@ -25,6 +29,63 @@ const Name = Type.String({ pattern: '^[a-z][a-z0-9_-]{0,63}$' });
 const Ref = Type.Object({ id: Name, version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
 
 const actorOf = (req: { apiKey?: { name: string; id: string } }): string => (req.apiKey ? `${req.apiKey.name} (${req.apiKey.id})` : 'unknown');
+
+const Count = Type.Integer({ minimum: 0 });
+const Ratio = Type.Union([Type.Number(), Type.Null()]);
+const BacktestReportView = Type.Object({
+  events: Count,
+  by_outcome: Type.Object({ allow: Count, step_up: Count, review: Count, block: Count }),
+  alerts: Type.Integer({ description: 'review or block' }),
+  days: Type.Number(),
+  alerts_per_day: Type.Number(),
+  labelled: Count,
+  true_positives: Count,
+  false_positives: Count,
+  false_negatives: Count,
+  true_negatives: Count,
+  catch_rate: Ratio,
+  false_positive_rate: Ratio,
+  precision: Ratio,
+  recall: Ratio,
+  auc: Type.Union([Type.Number(), Type.Null()], { description: 'When a model is part of the backtest and both labels occur' }),
+  by_pattern: Type.Record(Type.String(), Type.Object({ events: Count, alerted: Count, catch_rate: Ratio })),
+  rules: Type.Array(Type.Object({ rule_id: Type.String(), fired: Count, on_fraud: Count }), { description: 'By how often they fired' }),
+});
+const TimeOrNull = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
+const BacktestJobView = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  status: Type.Union(['queued', 'running', 'done', 'failed', 'interrupted'].map((s) => Type.Literal(s)), {
+    description: 'queued (another job runs in this process) → running → done | failed; interrupted when the process running it stopped (jobs are not resumed)',
+  }),
+  kind: Type.Union(['stored', 'simulated', 'csv'].map((k) => Type.Literal(k)), { description: 'The event source' }),
+  parameters: Type.Unknown({ description: 'The request as given: rule_set or rules, model, source (an uploaded CSV by bytes, rows and sha256)' }),
+  progress: Type.Object({ done: Count, total: Type.Union([Count, Type.Null()], { description: 'Unknown (null) for a simulation' }) }, { description: 'Events done, stored about once a second' }),
+  report: Type.Union([BacktestReportView, Type.Null()], { description: 'When done (not in lists)' }),
+  error: Type.Union([Type.String(), Type.Null()], { description: 'Why it failed or was interrupted' }),
+  created_by: Type.String(),
+  created_at: Type.String({ format: 'date-time' }),
+  started_at: TimeOrNull,
+  finished_at: TimeOrNull,
+});
+const errorResponses = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem, 503: Problem };
+const JOB_CURSOR = /^([0-9]{1,15})\|([0-9a-f-]{36})$/;
+
+const isoOrNull = (d: Date | null): string | null => (d === null ? null : new Date(d).toISOString());
+function jobJson(j: JobRow) {
+  return {
+    id: j.id,
+    status: j.status,
+    kind: j.kind,
+    parameters: j.parameters,
+    progress: { done: j.progress_done, total: j.progress_total },
+    report: j.result,
+    error: j.error,
+    created_by: j.created_by,
+    created_at: new Date(j.created_at).toISOString(),
+    started_at: isoOrNull(j.started_at),
+    finished_at: isoOrNull(j.finished_at),
+  };
+}
 
 /** The CSV columns of an uploaded labelled event history (label: 1 fraud, 0 genuine, empty unknown). */
 export const EVENT_CSV_COLUMNS = ['id', 'type', 'customer_id', 'occurred_at', 'amount', 'currency', 'counterparty_id', 'merchant_id', 'device_id', 'ip', 'channel', 'country', 'label', 'pattern'];
@@ -83,7 +144,11 @@ async function* storedEvents(risk: Risk, from: Date, to: Date): AsyncGenerator<L
 export function registerRiskAnalysisRoutes(root: FastifyInstance, risk: Risk): void {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['risk'];
-  const jobs = new BacktestJobs();
+  const jobs = new BacktestJobs(risk.db, risk.clock, root.log);
+  root.addHook('onReady', async () => {
+    await jobs.recover().catch((err: unknown) => root.log.error({ err }, 'could not mark the backtests of a stopped process interrupted'));
+  });
+  root.addHook('onClose', async () => jobs.stop());
 
   app.post(
     '/v1/risk/backtests',
@@ -92,7 +157,8 @@ export function registerRiskAnalysisRoutes(root: FastifyInstance, risk: Risk): v
       bodyLimit: UPLOAD_BYTES_MAX + (1 << 20),
       schema: {
         tags,
-        summary: 'Start a backtest job: a rule set (and model) over stored events, a seeded simulation, or an uploaded CSV of labelled events',
+        summary:
+          'Start a backtest job: a rule set (and model) over stored events, a seeded simulation, or an uploaded CSV of labelled events. One runs at a time per process, up to 8 more wait (queued)',
         body: Type.Object(
           {
             rule_set: Type.Optional(Ref),
@@ -115,6 +181,7 @@ export function registerRiskAnalysisRoutes(root: FastifyInstance, risk: Risk): v
           },
           { additionalProperties: false },
         ),
+        response: { 202: BacktestJobView, ...errorResponses },
       },
     },
     async (req, reply) => {
@@ -137,42 +204,83 @@ export function registerRiskAnalysisRoutes(root: FastifyInstance, risk: Risk): v
       if (body.model) {
         const stored = await store.getModel(risk.db, body.model.id, body.model.version);
         if (!stored) throw new ProblemError('model_not_found', 'no such model version');
-        const loaded = loadModel(stored.id, stored.version, stored.kind, stored.body);
-        if (!loaded.ok) throw new ProblemError('invalid_model', loaded.message);
+        const loaded = await loadModel(stored.id, stored.version, stored.kind, stored.body);
+        if (!loaded.ok) throw new ProblemError(loaded.code, loaded.message);
         model = loaded.model;
       }
       const source = body.source;
-      let events: AsyncIterable<LabelledRiskEvent> | Iterable<LabelledRiskEvent>;
+      // The events are made when the job starts (it may wait): a waiting upload holds its text, not its parsed rows.
+      let events: () => AsyncIterable<LabelledRiskEvent> | Iterable<LabelledRiskEvent>;
       let total: number | null = null;
+      let sourceParameters: Record<string, unknown> = source;
       if (source.kind === 'csv') {
-        const list = csvEvents(source.csv);
-        events = list;
-        total = list.length;
+        total = csvEvents(source.csv).length; // refused now if it does not parse
+        events = () => csvEvents(source.csv);
+        sourceParameters = { kind: 'csv', bytes: Buffer.byteLength(source.csv), rows: total, sha256: createHash('sha256').update(source.csv).digest('hex') };
       } else if (source.kind === 'stored') {
         const from = new Date(source.from);
         const to = new Date(source.to);
         total = await store.countEvents(risk.db, from, to);
-        events = storedEvents(risk, from, to);
+        events = () => storedEvents(risk, from, to);
       } else {
-        events = (function* () {
+        events = function* () {
           for (const e of simulate({ seed: source.seed, customers: source.customers, merchants: source.merchants ?? 200, days: source.days, start: new Date('2026-01-01T00:00:00Z') })) {
             yield { event: e.event, label: (e.fraud ? 1 : 0) as Label, pattern: e.pattern };
           }
-        })();
+        };
       }
-      const job = jobs.start(total, (onProgress) => runBacktest(compiled.compiled, model, risk.engine.features, events, onProgress, ruleBody.attributes), risk.clock.now());
-      req.log.info({ backtest: job.id, actor: actorOf(req) }, 'backtest started');
-      return reply.status(202).send(job);
+      const submitted = await jobs.submit({
+        kind: source.kind,
+        parameters: { rule_set: body.rule_set ?? null, rules: body.rules ?? null, model: body.model ?? null, source: sourceParameters },
+        total,
+        created_by: actorOf(req),
+        run: (onProgress) => runBacktest(compiled.compiled, model, risk.engine.features, events(), onProgress, ruleBody.attributes),
+      });
+      if (!submitted.ok) {
+        if (submitted.code === 'unavailable') throw new ProblemError('unavailable', 'the server is stopping');
+        throw new ProblemError('backtest_queue_full', 'this process runs one backtest and has 8 waiting; retry later', { retry_after_s: 10 });
+      }
+      req.log.info({ backtest: submitted.job.id, status: submitted.job.status, actor: actorOf(req) }, 'backtest submitted');
+      return reply.status(202).send(jobJson(submitted.job));
+    },
+  );
+
+  app.get(
+    '/v1/risk/backtests',
+    {
+      config: { scope: 'risk:read' },
+      schema: {
+        tags,
+        summary: 'Backtest jobs, newest first, cursor-paginated (without their reports)',
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })), cursor: Type.Optional(Type.String({ maxLength: 200 })) }),
+        response: { 200: Type.Object({ data: Type.Array(BacktestJobView), next_cursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses },
+      },
+    },
+    async (req) => {
+      const limit = req.query.limit ?? 20;
+      const parts = decodeCursor(req.query.cursor, JOB_CURSOR);
+      const rows = await jobs.list(parts ? { at: new Date(Number(parts[0])), id: parts[1]! } : undefined, limit + 1);
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return { data: page.map(jobJson), next_cursor: rows.length > limit && last ? encodeCursor(String(new Date(last.created_at).getTime()), last.id) : null };
     },
   );
 
   app.get(
     '/v1/risk/backtests/:id',
-    { config: { scope: 'risk:read' }, schema: { tags, summary: 'A backtest job: status, progress (done of total), and the report when done', params: Type.Object({ id: Uuid }) } },
+    {
+      config: { scope: 'risk:read' },
+      schema: {
+        tags,
+        summary: 'A backtest job: status, progress (done of total), and the report when done',
+        params: Type.Object({ id: Uuid }),
+        response: { 200: BacktestJobView, ...errorResponses },
+      },
+    },
     async (req) => {
-      const job = jobs.get(req.params.id.toLowerCase());
-      if (!job) throw new ProblemError('backtest_not_found', `no backtest ${req.params.id} in this process (jobs are kept in memory)`);
-      return job;
+      const job = await jobs.get(req.params.id.toLowerCase());
+      if (!job) throw new ProblemError('backtest_not_found', `no backtest ${req.params.id}`);
+      return jobJson(job);
     },
   );
 

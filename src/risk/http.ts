@@ -1,6 +1,7 @@
 /**
- * Risk routes under /v1/risk: decisions, rule sets (draft → publish to live or shadow),
- * lists, models, cases and transfer policies. Translates HTTP ↔ the Risk service.
+ * Risk routes under /v1/risk: decisions, the graph around a node, rule sets (draft →
+ * publish to live or shadow), lists, models, cases and transfer policies. Translates
+ * HTTP ↔ the Risk service.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -10,6 +11,8 @@ import { decodeCursor, encodeCursor } from '../server/cursor.js';
 import { AmountString, Problem, Uuid, parseAmount } from '../ledger/schemas.js';
 import { isEventType, RULES_MAX } from './core.js';
 import type { DecisionResult } from './engine.js';
+import { MODEL_KINDS, modelErrorField } from './models.js';
+import { NEIGHBOURHOOD_DEPTH_MAX, NEIGHBOURHOOD_NODES_MAX, type GraphNodeKind } from './graph.js';
 import type { Risk } from './service.js';
 import * as store from './store.js';
 import { CUSTOM_EVENT_TYPE_PATTERN, EVENT_TYPES, OUTCOMES, type RiskEvent } from './types.js';
@@ -127,6 +130,29 @@ const ruleSetJson = (v: store.RuleSetVersion) => ({
 
 const actorOf = (req: { apiKey?: { name: string; id: string } }): string => (req.apiKey ? `${req.apiKey.name} (${req.apiKey.id})` : 'unknown');
 
+const GraphKind = Type.Union((['customer', 'device', 'ip', 'phone', 'account'] as const).map((k) => Type.Literal(k)));
+const NeighbourhoodQuery = Type.Object({
+  depth: Type.Optional(Type.Integer({ minimum: 1, maximum: NEIGHBOURHOOD_DEPTH_MAX, default: 2, description: 'Edges from the start' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: NEIGHBOURHOOD_NODES_MAX, default: 200, description: 'Nodes returned, the start included' })),
+});
+const NeighbourhoodView = Type.Object({
+  start: Type.Object({ kind: GraphKind, id: Type.String(), key: Type.String() }),
+  nodes: Type.Array(
+    Type.Object({
+      key: Type.String({ description: 'The kind prefix (c: d: i: p: a:) and the id' }),
+      kind: GraphKind,
+      id: Type.String(),
+      flagged_fraud: Type.Boolean({ description: 'A deny-listed customer' }),
+      distance: Type.Integer({ description: 'Edges from the start' }),
+      degree: Type.Integer({ description: 'Links in the whole graph (the result may show fewer)' }),
+      hub: Type.Optional(Type.Literal(true, { description: 'An IP or account past its cap (a carrier NAT, a utility): shown, not expanded' })),
+    }),
+    { description: 'Breadth first: the start, then by distance' },
+  ),
+  edges: Type.Array(Type.Object({ source: Type.String({ description: 'The customer end' }), target: Type.String(), kind: Type.String({ description: 'device | ip | phone | account' }) })),
+  truncated: Type.Boolean({ description: 'Some nodes or edges within depth were left out (limit reached)' }),
+});
+
 const CASE_CURSOR = /^([0-9]{1,15})\|([0-9a-f-]{36})$/;
 
 export function registerRiskRoutes(root: FastifyInstance, risk: Risk): void {
@@ -153,6 +179,42 @@ export function registerRiskRoutes(root: FastifyInstance, risk: Risk): void {
       const stored = await store.getDecision(risk.db, req.params.id.toLowerCase());
       if (!stored) throw new ProblemError('decision_not_found', `no decision ${req.params.id}`);
       return { ...decisionJson(await risk.engine.resultOf(stored, true)), event: store.eventToJson(stored.event), context: stored.context };
+    },
+  );
+
+  // ---------------------------------------------------------------- graph neighbourhood (the console's case view)
+
+  const neighbourhoodOf = async (start: { kind: GraphNodeKind; id: string }, query: Static<typeof NeighbourhoodQuery>) => {
+    await risk.engine.start(); // the graph is complete once the stored events are replayed
+    const found = risk.engine.graph.neighbourhood(start, { depth_max: query.depth ?? 2, nodes_max: query.limit ?? 200 });
+    if (!found) throw new ProblemError('graph_node_not_found', `no ${start.kind} ${start.id} in the graph (it is built from the events of the last 30 days)`);
+    return { start: { kind: start.kind, id: start.id, key: found.nodes[0]!.key }, ...found };
+  };
+
+  app.get(
+    '/v1/risk/graph/neighbourhood',
+    {
+      config: { scope: 'risk:read' },
+      schema: {
+        tags,
+        summary: 'The graph around a customer, device, IP, phone or account: nodes within `depth` edges (breadth first, at most `limit`), hubs shown but not expanded',
+        querystring: Type.Object({ kind: GraphKind, id: Type.String({ minLength: 1, maxLength: 128 }), ...NeighbourhoodQuery.properties }),
+        response: { 200: NeighbourhoodView, ...errorResponses },
+      },
+    },
+    async (req) => neighbourhoodOf({ kind: req.query.kind, id: req.query.id }, req.query),
+  );
+
+  app.get(
+    '/v1/risk/decisions/:id/neighbourhood',
+    {
+      config: { scope: 'risk:read' },
+      schema: { tags, summary: "The graph around a decision's customer", params: Type.Object({ id: Uuid }), querystring: NeighbourhoodQuery, response: { 200: NeighbourhoodView, ...errorResponses } },
+    },
+    async (req) => {
+      const stored = await store.getDecision(risk.db, req.params.id.toLowerCase());
+      if (!stored) throw new ProblemError('decision_not_found', `no decision ${req.params.id}`);
+      return neighbourhoodOf({ kind: 'customer', id: stored.customer_id }, req.query);
     },
   );
 
@@ -209,6 +271,12 @@ export function registerRiskRoutes(root: FastifyInstance, risk: Risk): void {
     },
     async (req) => {
       const result = await risk.publish(req.params.id, req.params.version, req.body.slot, actorOf(req));
+      if (!result.ok && result.code === 'catalogue_rebuilding') throw new ProblemError('catalogue_rebuilding', result.message);
+      if (!result.ok && result.code === 'invalid_rule_set') {
+        // A draft saved before the feature catalogue changed.
+        const errors = result.issues.map((i) => ({ field: i.rule_index >= 0 ? `rules[${i.rule_index}].${i.field}` : i.field, message: i.message }));
+        throw new ProblemError('invalid_rule_set', `does not compile with feature catalogue v${result.catalogue_version}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, { errors });
+      }
       if (!result.ok) throw new ProblemError('rule_set_not_found', `no rule set ${req.params.id} v${req.params.version}`);
       return ruleSetJson(result.version);
     },
@@ -279,17 +347,17 @@ export function registerRiskRoutes(root: FastifyInstance, risk: Risk): void {
       bodyLimit: 16 << 20,
       schema: {
         tags,
-        summary: 'Import a model version: a scorecard (JSON as the built-in trainer writes it) or an XGBoost JSON dump; one that does not load is refused',
+        summary: 'Import a model version: a scorecard (JSON as the built-in trainer writes it), an XGBoost JSON dump, or an ONNX model (base64, up to 8 MiB); one that does not load is refused',
         params: Type.Object({ id: Name }),
         body: Type.Object(
-          { kind: Type.Union([Type.Literal('scorecard'), Type.Literal('xgboost')]), body: Type.Unknown(), metrics: Type.Optional(Type.Unknown()) },
+          { kind: Type.Union(MODEL_KINDS.map((k) => Type.Literal(k))), body: Type.Unknown(), metrics: Type.Optional(Type.Unknown()) },
           { additionalProperties: false },
         ),
       },
     },
     async (req, reply) => {
       const result = await risk.saveModel(req.params.id, req.body.kind, req.body.body, req.body.metrics ?? null, actorOf(req));
-      if (!result.ok) throw new ProblemError('invalid_model', result.message, { field: 'body' });
+      if (!result.ok) throw new ProblemError(result.code, result.message, { field: modelErrorField(result.code) });
       const { body: _body, ...model } = result.model;
       return reply.status(201).send(model);
     },
@@ -310,7 +378,7 @@ export function registerRiskRoutes(root: FastifyInstance, risk: Risk): void {
     },
     async (req) => {
       const result = await risk.deployModel(req.params.slot, req.body.model, actorOf(req));
-      if (!result.ok) throw new ProblemError('model_not_found', 'no such model version');
+      if (!result.ok) throw 'message' in result ? new ProblemError(result.code, result.message, { field: 'model' }) : new ProblemError('model_not_found', 'no such model version');
       return { slot: req.params.slot, model: req.body.model };
     },
   );

@@ -10,10 +10,12 @@ import type { Clock } from '../server/clock.js';
 import type { Ledger } from '../ledger/service.js';
 import { TransferFlags, type TransferId } from '../ledger/types.js';
 import { compileRuleSet, type RuleSetBody, type RuleSetIssue } from './core.js';
-import { DEFAULT_RULE_SET, DEFAULT_RULE_SET_ID } from './defaults.js';
+import { DEFAULT_RULE_SET, DEFAULT_RULE_SET_ID, DEFAULT_VELOCITY_FEATURES } from './defaults.js';
 import { RiskEngine } from './engine.js';
 import { RiskTransferGate } from './gate.js';
-import { loadModel } from './models.js';
+import { loadModel, type ModelErrorCode, type ModelKind } from './models.js';
+import { checkPublishable, type Publishable } from './catalogue-service.js';
+import { seedCatalogue } from './catalogue-store.js';
 import * as store from './store.js';
 
 export type Slot = 'live' | 'shadow';
@@ -38,20 +40,23 @@ export class Risk {
     this.gate = new RiskTransferGate(this);
   }
 
-  /** First start on an empty database: the default rule set as v1, published and live. */
+  /** First start on an empty database: the default velocity catalogue as v1, and the default rule set as v1, published and live. */
   async seedDefaults(): Promise<void> {
+    await seedCatalogue(this.db, DEFAULT_VELOCITY_FEATURES, 'the default catalogue', 'system', this.clock.now());
     const existing = await store.listRuleSets(this.db);
     if (existing.length > 0) return;
     const saved = await this.saveRuleSet(DEFAULT_RULE_SET_ID, DEFAULT_RULE_SET, 'the default rule set', 'system');
     if (!saved.ok) throw new Error(`the default rule set does not compile: ${JSON.stringify(saved.issues)}`);
-    await this.publish(DEFAULT_RULE_SET_ID, saved.version.version, 'live', 'system');
+    const published = await this.publish(DEFAULT_RULE_SET_ID, saved.version.version, 'live', 'system');
+    if (!published.ok) throw new Error(`the default rule set does not publish: ${JSON.stringify(published)}`);
   }
 
   // ---------------------------------------------------------------- rule sets
 
   /** Saves a new draft version; a rule that does not compile is refused with its position, and nothing is saved. */
   async saveRuleSet(id: string, body: RuleSetBody, comment: string, actor: string): Promise<{ ok: true; version: store.RuleSetVersion } | { ok: false; issues: RuleSetIssue[] }> {
-    const compiled = compileRuleSet(body, this.engine.features);
+    // Against the catalogue being rebuilt, if any: what will be in force when it is published.
+    const compiled = compileRuleSet(body, this.engine.targetFeatures);
     if (!compiled.ok) return { ok: false, issues: compiled.issues };
     const now = this.clock.now();
     const version = await this.db.transaction(async (tx) => {
@@ -63,11 +68,19 @@ export class Risk {
   }
 
   /** Publishes a version and deploys it in a slot (live decides; shadow runs beside it, recorded, not enforced). */
-  async publish(id: string, version: number, slot: Slot, actor: string): Promise<{ ok: true; version: store.RuleSetVersion } | { ok: false; code: 'rule_set_not_found' }> {
+  async publish(
+    id: string,
+    version: number,
+    slot: Slot,
+    actor: string,
+  ): Promise<{ ok: true; version: store.RuleSetVersion } | { ok: false; code: 'rule_set_not_found' } | Exclude<Publishable, { ok: true }>> {
     const now = this.clock.now();
     const result = await this.db.transaction(async (tx) => {
       const found = await store.getRuleSet(tx, id, version);
-      if (!found) return undefined;
+      if (!found) return { ok: false, code: 'rule_set_not_found' } as const;
+      // The feature catalogue may have changed since this version was saved.
+      const publishable = await checkPublishable(tx, this.engine, found.body);
+      if (!publishable.ok) return publishable;
       if (found.status === 'draft') await store.markPublished(tx, id, version, actor, now);
       const current = (await store.getDeployments(tx)).get(slot);
       await store.saveDeployment(tx, {
@@ -80,11 +93,11 @@ export class Risk {
         updated_at: now,
       });
       await store.audit(tx, actor, `rule_set.deployed.${slot}`, `rule_set:${id}`, { version }, now);
-      return (await store.getRuleSet(tx, id, version))!;
+      return { ok: true, version: (await store.getRuleSet(tx, id, version))! } as const;
     });
-    if (!result) return { ok: false, code: 'rule_set_not_found' };
+    if (!result.ok) return result;
     await this.engine.reloadDeployments();
-    return { ok: true, version: result };
+    return result;
   }
 
   /** Takes whatever runs in the shadow slot out of it. */
@@ -100,9 +113,16 @@ export class Risk {
   // ---------------------------------------------------------------- models
 
   /** Stores a model version after checking that it loads (a model that does not load is refused, nothing changes). */
-  async saveModel(id: string, kind: 'scorecard' | 'xgboost', body: unknown, metrics: unknown, actor: string): Promise<{ ok: true; model: store.ModelVersion } | { ok: false; message: string }> {
-    const loaded = loadModel(id, 0, kind, body);
+  async saveModel(
+    id: string,
+    kind: ModelKind,
+    body: unknown,
+    metrics: unknown,
+    actor: string,
+  ): Promise<{ ok: true; model: store.ModelVersion } | { ok: false; code: ModelErrorCode; message: string }> {
+    const loaded = await loadModel(id, 0, kind, body);
     if (!loaded.ok) return loaded;
+    await loaded.model.release?.(); // loaded to check it; the deployment loads its own
     const now = this.clock.now();
     const model = await this.db.transaction(async (tx) => {
       const saved = await store.insertModel(tx, id, kind, body, metrics, actor, now);
@@ -112,8 +132,19 @@ export class Risk {
     return { ok: true, model };
   }
 
-  async deployModel(slot: Slot, model: { id: string; version: number } | null, actor: string): Promise<{ ok: true } | { ok: false; code: 'model_not_found' }> {
-    if (model && !(await store.getModel(this.db, model.id, model.version))) return { ok: false, code: 'model_not_found' };
+  /** Deploys a model version after checking it loads here (a stored ONNX model onnxruntime cannot load is refused, nothing changes). */
+  async deployModel(
+    slot: Slot,
+    model: { id: string; version: number } | null,
+    actor: string,
+  ): Promise<{ ok: true } | { ok: false; code: 'model_not_found' } | { ok: false; code: ModelErrorCode; message: string }> {
+    if (model) {
+      const stored = await store.getModel(this.db, model.id, model.version);
+      if (!stored) return { ok: false, code: 'model_not_found' };
+      const loaded = await loadModel(stored.id, stored.version, stored.kind, stored.body);
+      if (!loaded.ok) return { ok: false, code: loaded.code, message: `model ${model.id} v${model.version} does not load: ${loaded.message}` };
+      await loaded.model.release?.();
+    }
     const now = this.clock.now();
     await this.db.transaction(async (tx) => {
       const current = (await store.getDeployments(tx)).get(slot);

@@ -170,7 +170,7 @@ export async function activeListEntries(db: Queryable, now: Date): Promise<ListE
 export interface ModelVersion {
   id: string;
   version: number;
-  kind: 'scorecard' | 'xgboost';
+  kind: 'scorecard' | 'xgboost' | 'onnx';
   body: unknown;
   metrics: unknown;
   created_by: string;

@@ -18,6 +18,7 @@ import type { RandomSource } from '../envelopes/core.js';
 import { Risk } from '../risk/service.js';
 import { registerRiskRoutes } from '../risk/http.js';
 import { registerRiskAnalysisRoutes } from '../risk/http-analysis.js';
+import { registerRiskFeatureRoutes } from '../risk/http-features.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { grants, type ApiKey, type Scope } from '../auth/core.js';
 import type { Clock } from './clock.js';
@@ -195,6 +196,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerEnvelopeRoutes(app, envelopes);
   registerRiskRoutes(app, risk);
   registerRiskAnalysisRoutes(app, risk);
+  registerRiskFeatureRoutes(app, risk);
   registerKeyRoutes(app, options.db, options.clock, authenticator);
 
   // Seed the default rule set and rebuild features in the background: the server answers

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { Client, expectProblem, uuid7 } from '../helpers/http.js';
 import { decide, payment, riskId } from '../helpers/risk.js';
+import * as jobStore from '../../src/risk/backtest-store.js';
 
 let t: TestApp;
 let admin: Client;
@@ -27,7 +28,7 @@ async function finished(id: string): Promise<any> {
   for (let i = 0; i < 600; i++) {
     const res = await reader.get(`/v1/risk/backtests/${id}`);
     expect(res.status, res.text).toBe(200);
-    if (res.body.status !== 'running') return res.body;
+    if (res.body.status !== 'running' && res.body.status !== 'queued') return res.body;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`backtest ${id} did not finish`);
@@ -92,6 +93,98 @@ describe('backtests', () => {
     const r = (await finished(started.body.id)).report;
     expect(r.events).toBeGreaterThanOrEqual(3);
     expect(started.body.progress.total).toBe(r.events);
+  });
+});
+
+describe('backtest jobs in the database', () => {
+  const simulated = (customers: number, days: number, seed = 5) => ({ rule_set: { id: 'default', version: 1 }, source: { kind: 'simulated', seed, customers, days } });
+
+  it('one runs at a time, the others wait queued (up to 8), progress is stored while it runs; a job interrupted elsewhere stops and the queue moves on', async () => {
+    // Minutes of work: it runs until this test interrupts it.
+    const first = await admin.post('/v1/risk/backtests', simulated(5_000, 30));
+    expect(first.status, first.text).toBe(202);
+    expect(first.body).toMatchObject({ status: 'running', kind: 'simulated', progress: { total: null }, report: null, error: null, finished_at: null });
+    expect(first.body.created_by).toContain('test-risk_admin');
+    expect(first.body.parameters).toEqual({ rule_set: { id: 'default', version: 1 }, rules: null, model: null, source: { kind: 'simulated', seed: 5, customers: 5_000, days: 30 } });
+    const waiting: any[] = [];
+    for (let i = 0; i < 8; i++) {
+      const res = await admin.post('/v1/risk/backtests', simulated(5, 1, i));
+      expect(res.status, res.text).toBe(202);
+      expect(res.body).toMatchObject({ status: 'queued', started_at: null });
+      waiting.push(res.body);
+    }
+    const full = await admin.post('/v1/risk/backtests', simulated(5, 1));
+    expectProblem(full, 503, 'backtest_queue_full');
+    expect(full.headers.get('retry-after')).toBe('10');
+    // Progress reaches the table while the first one runs (about once a second).
+    let seen: any;
+    for (let i = 0; i < 200; i++) {
+      seen = (await reader.get(`/v1/risk/backtests/${first.body.id}`)).body;
+      if (seen.status !== 'running' || seen.progress.done > 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(seen.status).toBe('running');
+    expect(seen.progress.done).toBeGreaterThan(0);
+    // Another process marks it interrupted (as it would a job with no heartbeat): this one stops running it at its next heartbeat.
+    await jobStore.interruptJobs(t.testDb.db, [first.body.id], { queued: 'q', running: 'stopped elsewhere' }, new Date());
+    const stopped = await finished(first.body.id);
+    expect(stopped).toMatchObject({ status: 'interrupted', report: null, error: expect.stringMatching(/^stopped elsewhere \(\d+ events done\)$/) });
+    for (const job of waiting) {
+      const end = await finished(job.id);
+      expect(end.status, end.error).toBe('done');
+      expect(end.progress.done).toBe(end.report.events);
+    }
+    // They ran one after another, in the order they came.
+    const views = await Promise.all(waiting.map(async (j) => (await reader.get(`/v1/risk/backtests/${j.id}`)).body));
+    for (let i = 1; i < views.length; i++) expect(Date.parse(views[i].started_at)).toBeGreaterThanOrEqual(Date.parse(views[i - 1].finished_at));
+  });
+
+  it('lists jobs newest first without their reports, a page at a time', async () => {
+    const a = await admin.post('/v1/risk/backtests', simulated(5, 1, 100));
+    await finished(a.body.id);
+    const b = await admin.post('/v1/risk/backtests', simulated(5, 1, 101));
+    await finished(b.body.id);
+    const page1 = await reader.get('/v1/risk/backtests?limit=1');
+    expect(page1.status, page1.text).toBe(200);
+    expect(page1.body.data).toHaveLength(1);
+    expect(page1.body.data[0]).toMatchObject({ id: b.body.id, status: 'done', report: null });
+    const page2 = await reader.get(`/v1/risk/backtests?limit=1&cursor=${page1.body.next_cursor}`);
+    expect(page2.body.data[0].id).toBe(a.body.id);
+    const all = await reader.get('/v1/risk/backtests?limit=100');
+    expect(all.body.data.length).toBeGreaterThanOrEqual(2);
+    const times = all.body.data.map((j: any) => Date.parse(j.created_at));
+    expect([...times].sort((x, y) => y - x)).toEqual(times);
+    expectProblem(await reader.get('/v1/risk/backtests?cursor=bogus'), 400, 'invalid_cursor');
+    expectProblem(await reader.get('/v1/risk/backtests?limit=101'), 400, 'invalid_request', 'querystring.limit');
+    expectProblem(await decider.get('/v1/risk/backtests'), 403, 'insufficient_scope');
+  });
+
+  it('keeps an uploaded CSV by its size, rows and SHA-256, not its text', async () => {
+    const csv = `id,type,customer_id,occurred_at,label\n${uuid7()},login,u1,2026-03-01T10:00:00Z,0\n`;
+    const res = await admin.post('/v1/risk/backtests', { rule_set: { id: 'default', version: 1 }, source: { kind: 'csv', csv } });
+    expect(res.status, res.text).toBe(202);
+    expect(res.body.parameters.source).toEqual({ kind: 'csv', bytes: Buffer.byteLength(csv), rows: 1, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect((await finished(res.body.id)).report.events).toBe(1);
+  });
+
+  it('a job whose process stopped sending heartbeats reads interrupted, with a message; a live one does not', async () => {
+    const db = t.testDb.db;
+    const long_ago = new Date(Date.now() - 5 * 60_000);
+    const [lost, waited, live] = [uuid7(), uuid7(), uuid7()];
+    for (const id of [lost, waited]) await jobStore.insertJob(db, { id, kind: 'simulated', parameters: {}, progress_total: 5000, created_by: 'elsewhere', created_at: long_ago });
+    expect(await jobStore.markRunning(db, lost, long_ago)).toBe(true);
+    await jobStore.heartbeat(db, [lost], { id: lost, done: 3000 }, long_ago);
+    await jobStore.insertJob(db, { id: live, kind: 'simulated', parameters: {}, progress_total: null, created_by: 'elsewhere', created_at: new Date() });
+    await jobStore.markRunning(db, live, new Date());
+
+    const res = await reader.get(`/v1/risk/backtests/${lost}`);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ status: 'interrupted', progress: { done: 3000, total: 5000 }, report: null });
+    expect(res.body.error).toMatch(/^interrupted: the process running this job stopped \(no heartbeat\); start it again \(3000 of 5000 events done\)$/);
+    expect(res.body.finished_at).not.toBeNull();
+    expect((await reader.get(`/v1/risk/backtests/${waited}`)).body).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/before it started/) });
+    expect((await reader.get(`/v1/risk/backtests/${live}`)).body).toMatchObject({ status: 'running', error: null });
+    await jobStore.interruptJobs(db, [live], { queued: 'q', running: 'r' }, new Date()); // not left running for later tests
   });
 });
 

@@ -2,7 +2,8 @@
  * The risk engine through HTTP: decisions under the default rule set (every outcome),
  * idempotent event ids, bad input, stored decisions with their context and velocity
  * features, rule sets (draft → live / shadow, history), lists with expiry, models
- * (a scorecard trained here and a hand-written XGBoost dump), review cases, and scopes.
+ * (a scorecard trained here, a hand-written XGBoost dump, an ONNX logistic regression
+ * encoded by test/helpers/onnx-model.ts), review cases, and scopes.
  * Time is a ManualClock, so windows and expiries move only when a test says so.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +23,7 @@ import {
 } from '../helpers/risk.js';
 import { seededRandom, type Label } from '../../src/risk/metrics.js';
 import { scoreRow, trainScorecard, type Scorecard, type ScorecardRow } from '../../src/risk/scorecard.js';
+import { expectedScore, logisticRegression, toBase64 } from '../helpers/onnx-model.js';
 
 const T0 = Date.UTC(2026, 2, 2, 10, 0, 0);
 
@@ -603,7 +605,8 @@ describe('models', () => {
       const res = await officer.post('/v1/risk/models/fraud_card/versions', { kind, body });
       expectProblem(res, 422, 'invalid_model', 'body');
     }
-    expectProblem(await officer.post('/v1/risk/models/fraud_card/versions', { kind: 'onnx', body: {} }), 400, 'invalid_request', 'body.kind');
+    expectProblem(await officer.post('/v1/risk/models/fraud_card/versions', { kind: 'pmml', body: {} }), 400, 'invalid_request', 'body.kind');
+    expectProblem(await officer.post('/v1/risk/models/fraud_card/versions', { kind: 'onnx', body: {} }), 422, 'invalid_model', 'body');
     expectProblem(await officer.put('/v1/risk/deployments/live/model', { model: { id: 'fraud_card', version: 99 } }), 404, 'model_not_found');
     expect((await reader.get('/v1/risk/models')).body.data).toEqual(models);
     expect((await reader.get('/v1/risk/deployments')).body).toEqual(deployments);
@@ -656,6 +659,114 @@ describe('models', () => {
     const noAmount = await decide(decider, login({ customer_id: customer }));
     expect(noAmount.score).toBeCloseTo(sigmoid(-1.5 + 0.25), 9); // missing → the "yes" branch
     expect(big2.model_reasons).toEqual([]);
+  });
+});
+
+describe('ONNX models', () => {
+  /** sigmoid(0.001 · amount + 0.5 · payments in the hour before − 5): 150 scores ≈ 0.008, 9,000 ≈ 0.99. */
+  const NAMES = ['event.amount', 'velocity.customer_payments_1h'];
+  const W = [0.001, 0.5];
+  const B = -5;
+  const lr = () => toBase64(logisticRegression({ weights: W, bias: B }));
+  const expectedFrom = (context: Record<string, number>) => expectedScore(W, B, NAMES.map((n) => context[n]!));
+  const saveOnnx = (id: string, body: object) => officer.post(`/v1/risk/models/${id}/versions`, { kind: 'onnx', body });
+
+  beforeAll(async () => {
+    await restoreDefault();
+  });
+  afterAll(async () => {
+    await officer.put('/v1/risk/deployments/live/model', { model: null });
+    await restoreDefault();
+  });
+
+  it('an ONNX logistic regression imports (201), deploys live beside a rule model.score > 0.8 → review, and scores two events as sigmoid(w·x + b)', async () => {
+    const res = await saveOnnx('onnx_lr', { onnx_base64: lr(), feature_names: NAMES });
+    expect(res.status, res.text.slice(0, 500)).toBe(201);
+    expect(res.body).toMatchObject({ id: 'onnx_lr', version: 1, kind: 'onnx' });
+    expect(res.body.body).toBeUndefined();
+    expect((await reader.get('/v1/risk/models')).body.data).toContainEqual(expect.objectContaining({ id: 'onnx_lr', version: 1, kind: 'onnx' }));
+
+    await deployRules(officer, 'onnx_rules', defaultRulesPlus({ id: 'model_high', when: 'model.score > 0.8', outcome: 'review', reason: 'the ONNX model scores it high' }));
+    const deployed = await officer.put('/v1/risk/deployments/live/model', { model: { id: 'onnx_lr', version: 1 } });
+    expect(deployed.status, deployed.text).toBe(200);
+
+    const customer = riskId('cust');
+    const low = await decide(decider, payment({ customer_id: customer, amount: '150' }));
+    const high = await decide(decider, payment({ customer_id: customer, amount: '9000' }));
+    expect(low).toMatchObject({ outcome: 'allow', reasons: [], model_reasons: [], case_id: null });
+    expect(high.outcome).toBe('review');
+    expect(ruleIds(high)).toContain('model_high');
+    expect(high.case_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(high.model_reasons).toEqual([]);
+    for (const view of [low, high]) {
+      const stored = await storedDecision(reader, view.decision_id);
+      expect(Math.abs(view.score - expectedFrom(stored.context)), JSON.stringify(stored.context)).toBeLessThan(1e-6);
+      expect(stored.context['model.score']).toBe(view.score);
+    }
+    expect(low.score).toBeLessThan(0.01);
+    expect(high.score).toBeGreaterThan(0.98);
+  });
+
+  it('bad ONNX bodies → a 4xx naming the problem; nothing is saved and the live deployment keeps deciding', async () => {
+    const models = (await reader.get('/v1/risk/models')).body.data;
+    const deployments = (await reader.get('/v1/risk/deployments')).body;
+    const bytes = logisticRegression({ weights: W, bias: B });
+    for (const [body, status, code, field] of [
+      [{ onnx_base64: Buffer.from('garbage, not a model').toString('base64'), feature_names: NAMES }, 422, 'onnx_load_failed', 'body.onnx_base64'],
+      [{ onnx_base64: toBase64(bytes.subarray(0, bytes.length >> 1)), feature_names: NAMES }, 422, 'onnx_load_failed', 'body.onnx_base64'],
+      [{ onnx_base64: 'this is not base64!', feature_names: NAMES }, 422, 'onnx_invalid_encoding', 'body.onnx_base64'],
+      [{ onnx_base64: lr(), feature_names: [...NAMES, 'graph.component_size'] }, 422, 'onnx_feature_names_mismatch', 'body.feature_names'],
+      [{ onnx_base64: lr(), feature_names: NAMES, output: 'label' }, 422, 'onnx_output_unsupported', 'body.output'],
+      [{ onnx_base64: toBase64(logisticRegression({ weights: W, bias: 3, output: 'margin' })), feature_names: NAMES }, 422, 'onnx_score_out_of_range', 'body.output'],
+      [{ onnx_base64: 'A'.repeat(12_000_000), feature_names: NAMES }, 413, 'onnx_model_too_large', 'body.onnx_base64'],
+      [{ feature_names: NAMES }, 422, 'invalid_model', 'body'],
+    ] as const) {
+      const res = await saveOnnx('onnx_lr', body);
+      expectProblem(res, status, code, field);
+      if (code !== 'invalid_model' && code !== 'onnx_model_too_large') expect(res.body.detail.length, res.body.detail).toBeLessThan(500);
+    }
+    expect((await reader.get('/v1/risk/models')).body.data).toEqual(models);
+    expect((await reader.get('/v1/risk/deployments')).body).toEqual(deployments);
+    const still = await decide(decider, payment({ amount: '9000' }));
+    expect(still.outcome).toBe('review');
+    expect(still.score).toBeGreaterThan(0.98);
+  });
+
+  it('a stored model that does not load here is refused at deploy (422), and the previous live deployment still decides', async () => {
+    const saved = await saveOnnx('onnx_lr', { onnx_base64: lr(), feature_names: NAMES });
+    expect(saved.status, saved.text).toBe(201);
+    const version = saved.body.version as number;
+    // As if written by another build, or damaged in the database.
+    await t.testDb.db.query(`UPDATE risk_models SET body = jsonb_set(body, '{onnx_base64}', to_jsonb($1::text)) WHERE id = 'onnx_lr' AND version = $2`, [
+      Buffer.from('corrupted').toString('base64'),
+      version,
+    ]);
+    const deployments = (await reader.get('/v1/risk/deployments')).body;
+    expect(deployments.live).toMatchObject({ model_id: 'onnx_lr', model_version: 1 });
+    const res = await officer.put('/v1/risk/deployments/live/model', { model: { id: 'onnx_lr', version } });
+    expectProblem(res, 422, 'onnx_load_failed', 'model');
+    expect(res.body.detail).toContain(`onnx_lr v${version} does not load`);
+    expect((await reader.get('/v1/risk/deployments')).body).toEqual(deployments);
+    const customer = riskId('cust');
+    const low = await decide(decider, payment({ customer_id: customer, amount: '150' }));
+    const high = await decide(decider, payment({ customer_id: customer, amount: '9000' }));
+    expect([low.outcome, high.outcome]).toEqual(['allow', 'review']);
+    expect(Math.abs(high.score - expectedFrom((await storedDecision(reader, high.decision_id)).context))).toBeLessThan(1e-6);
+  });
+
+  it('with a model that answers through a promise, concurrent decisions still count each other in order, and a concurrent retry gets the first decision', async () => {
+    // Started in one tick, as the transfer gate decides a batch.
+    const customer = riskId('cust');
+    const events = Array.from({ length: 8 }, () => ({ id: uuid7(), type: 'payment', customer_id: customer, occurred_at: t.clock.now(), amount: 150n, currency: 'USD' }));
+    const decided = await Promise.all(events.map((e) => t.app.risk.engine.decide(e)));
+    const counts = await Promise.all(decided.map(async (d) => (d.ok ? (await storedDecision(reader, d.decision.decision_id)).context['velocity.customer_payments_1h'] : 'refused')));
+    expect(counts).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+
+    const body = payment({ amount: '9000' });
+    const [a, b] = await Promise.all([decider.post('/v1/risk/decisions', body), decider.post('/v1/risk/decisions', body)]);
+    expect([a.status, b.status].sort(), `${a.text.slice(0, 300)} ${b.text.slice(0, 300)}`).toEqual([200, 201]);
+    expect(a.body).toMatchObject({ decision_id: b.body.decision_id, outcome: 'review', score: b.body.score, case_id: b.body.case_id });
+    expect((await allCases(analyst)).filter((c) => c.decision_id === body.id)).toHaveLength(1);
   });
 });
 
@@ -789,5 +900,74 @@ describe('scopes', () => {
     expect((await t.admin.post('/v1/risk/decisions', payment())).status).toBe(201);
     expect((await t.admin.get('/v1/risk/cases')).status).toBe(200);
     expectProblem(await reader.as(null).post('/v1/risk/rule-sets/nope/versions', { rules }), 401, 'unauthorized');
+  });
+});
+
+describe('graph neighbourhood (the console case view)', () => {
+  const nbh = (query: Record<string, string>, client = reader) => client.get(`/v1/risk/graph/neighbourhood?${new URLSearchParams(query)}`);
+
+  it('shows the nodes around a customer by distance, with fraud flags, the edges between them, and its limits', async () => {
+    const [a, b, fraudster] = [riskId('nb-a'), riskId('nb-b'), riskId('nb-f')];
+    const [device, phone] = [riskId('nb-dev'), '+44700900123'];
+    const first = await decide(decider, login({ customer_id: a, device_id: device, ip: '192.0.2.77' }));
+    await decide(decider, login({ customer_id: b, device_id: device, phone }));
+    await decide(decider, login({ customer_id: fraudster, phone }));
+    await mustPutList('deny', 'customer', fraudster);
+
+    const res = await nbh({ kind: 'customer', id: a });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.start).toEqual({ kind: 'customer', id: a, key: `c:${a}` });
+    expect(res.body.truncated).toBe(false);
+    expect(res.body.nodes.map((n: any) => [n.kind, n.id, n.distance])).toEqual([
+      ['customer', a, 0],
+      ['device', device, 1],
+      ['ip', '192.0.2.77', 1],
+      ['customer', b, 2],
+    ]);
+    expect(res.body.edges).toContainEqual({ source: `c:${b}`, target: `d:${device}`, kind: 'device' });
+    expect(res.body.edges).toHaveLength(3);
+    // From b, two edges reach the deny-listed customer, flagged.
+    const fromB = await nbh({ kind: 'customer', id: b, depth: '2' });
+    expect(fromB.body.nodes.find((n: any) => n.id === fraudster)).toMatchObject({ kind: 'customer', flagged_fraud: true, distance: 2 });
+    expect(fromB.body.nodes.find((n: any) => n.id === a)).toMatchObject({ flagged_fraud: false, distance: 2 });
+    // From a device, and with a small limit.
+    const fromDevice = await nbh({ kind: 'device', id: device, depth: '1' });
+    expect(fromDevice.body.nodes.map((n: any) => n.id).sort()).toEqual([a, b, device].sort());
+    const limited = await nbh({ kind: 'customer', id: a, depth: '3', limit: '2' });
+    expect(limited.body).toMatchObject({ truncated: true, nodes: [{ id: a }, { id: device }] });
+
+    // The decision's customer, through the decision.
+    const viaDecision = await reader.get(`/v1/risk/decisions/${first.decision_id}/neighbourhood?depth=1`);
+    expect(viaDecision.status, viaDecision.text).toBe(200);
+    expect(viaDecision.body.start).toMatchObject({ kind: 'customer', id: a });
+    expect(viaDecision.body.nodes).toHaveLength(3);
+    expectProblem(await reader.get(`/v1/risk/decisions/${uuid7()}/neighbourhood`), 404, 'decision_not_found');
+  });
+
+  it('shows a carrier-NAT IP as a hub without expanding it', async () => {
+    const ip = '203.0.113.201';
+    const customers = Array.from({ length: 52 }, () => riskId('nat'));
+    for (const customer_id of customers) await decide(decider, login({ customer_id, ip }));
+    const res = await nbh({ kind: 'customer', id: customers[0]!, depth: '3' });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.nodes).toEqual([
+      { key: `c:${customers[0]}`, kind: 'customer', id: customers[0], flagged_fraud: false, distance: 0, degree: 1 },
+      { key: `i:${ip}`, kind: 'ip', id: ip, flagged_fraud: false, distance: 1, degree: 52, hub: true },
+    ]);
+    // Asked for directly, the hub is expanded within the limit.
+    const hub = await nbh({ kind: 'ip', id: ip, limit: '10' });
+    expect(hub.body).toMatchObject({ truncated: true, nodes: expect.arrayContaining([expect.objectContaining({ key: `i:${ip}`, hub: true })]) });
+    expect(hub.body.nodes).toHaveLength(10);
+  });
+
+  it('answers 404 for a node not in the graph, 400 for bad parameters, and needs risk:read', async () => {
+    expectProblem(await nbh({ kind: 'customer', id: riskId('nobody') }), 404, 'graph_node_not_found');
+    expectProblem(await nbh({ kind: 'merchant', id: 'm1' }), 400, 'invalid_request', 'querystring.kind');
+    expectProblem(await nbh({ kind: 'customer' }), 400, 'invalid_request', 'querystring.id');
+    expectProblem(await nbh({ kind: 'customer', id: 'x', depth: '4' }), 400, 'invalid_request', 'querystring.depth');
+    expectProblem(await nbh({ kind: 'customer', id: 'x', limit: '501' }), 400, 'invalid_request', 'querystring.limit');
+    expectProblem(await nbh({ kind: 'customer', id: 'x', limit: 'many' }), 400, 'invalid_request', 'querystring.limit');
+    expectProblem(await reader.get(`/v1/risk/decisions/not-a-uuid/neighbourhood`), 400, 'invalid_request');
+    expectProblem(await nbh({ kind: 'customer', id: 'x' }, decider), 403, 'insufficient_scope');
   });
 });
