@@ -75,6 +75,19 @@ export const ERROR_CATALOG: Record<string, CatalogEntry> = {
   invalid_feature_catalogue: { status: 400, title: 'A velocity feature definition is invalid; field names it' },
   feature_in_use: { status: 409, title: 'A rule set or model in use reads a velocity feature the catalogue would drop' },
   catalogue_rebuilding: { status: 409, title: 'The velocity features are being rebuilt for a catalogue change; retry when it is done' },
+  // red envelopes
+  envelope_not_found: { status: 404, title: 'Red envelope not found' },
+  envelope_empty: { status: 409, title: 'Every share of the red envelope has been grabbed' },
+  envelope_expired: { status: 409, title: 'The red envelope has expired' },
+  already_grabbed: { status: 409, title: 'The customer already grabbed this envelope into another account' },
+  not_in_audience: { status: 403, title: 'The customer may not grab this envelope (not in its audience, or wrong link token)' },
+  envelope_shares_out_of_range: { status: 400, title: 'share_count must be between 1 and 10,000' },
+  envelope_amount_too_small: { status: 422, title: 'total_amount is less than one minor unit per share' },
+  envelope_amount_not_divisible: { status: 422, title: 'An equal-mode envelope needs total_amount divisible by share_count' },
+  envelope_expiry_out_of_range: { status: 400, title: 'expires_in_seconds is outside the allowed range' },
+  envelope_audience_too_large: { status: 400, title: 'The audience names more customers than allowed' },
+  customer_group_not_found: { status: 404, title: 'Customer group not found' },
+  // transfers (and the shared ones above)
   ...Object.fromEntries(
     TRANSFER_ERROR_CODES.filter((c) => !['account_not_found', 'account_closed', 'account_frozen'].includes(c)).map((code) => [
       code,
