@@ -60,6 +60,17 @@ export interface DecideOptions {
   sent?: unknown;
 }
 
+/** One decision between its verdict and its answer. */
+interface Decided {
+  event: RiskEvent;
+  options: DecideOptions;
+  fingerprint: string;
+  ctx: Context;
+  slots: { live: Deployed; shadow: Deployed | undefined };
+  now: Date;
+  started: number;
+}
+
 /** The in-memory state features are read from. The engine keeps one; a backtest builds a fresh one. */
 export interface FeatureState {
   velocity: VelocityStore;
@@ -259,13 +270,18 @@ export class RiskEngine {
 
   /** Runs one deployment (live or shadow) over a context, setting its `model.score`. */
   static async verdict(slot: Pick<Deployed, 'compiled' | 'model'>, ctx: Context): Promise<Verdict> {
-    let score: number | null = null;
-    let model_reasons: ModelReason[] = [];
-    if (slot.model) {
-      const scored = await slot.model.score(ctx); // an ONNX model answers through a promise
-      score = scored.score;
-      model_reasons = scored.reasons;
-    }
+    return RiskEngine.verdictNow(slot, ctx);
+  }
+
+  /** The same, synchronously unless the model answers through a promise (ONNX): most decisions never wait. */
+  static verdictNow(slot: Pick<Deployed, 'compiled' | 'model'>, ctx: Context): Verdict | Promise<Verdict> {
+    if (!slot.model) return RiskEngine.ruled(slot, ctx, null, []);
+    const scored = slot.model.score(ctx);
+    if (scored instanceof Promise) return scored.then((s) => RiskEngine.ruled(slot, ctx, s.score, s.reasons));
+    return RiskEngine.ruled(slot, ctx, scored.score, scored.reasons);
+  }
+
+  private static ruled(slot: Pick<Deployed, 'compiled'>, ctx: Context, score: number | null, model_reasons: ModelReason[]): Verdict {
     // In place, not in a copy of the ~45-key context: the score is part of what was decided on.
     ctx['model.score'] = score;
     const rules = slot.compiled ? evaluateRules(slot.compiled, ctx) : { outcome: 'allow' as const, fired: [] };
@@ -273,35 +289,29 @@ export class RiskEngine {
   }
 
   async decide(event: RiskEvent, options: DecideOptions = {}): Promise<DecideOutcome> {
-    await this.start();
+    if (!this.ready) await this.start();
     const started = performance.now();
     const fingerprint = eventFingerprint(options.sent ?? event);
     if (this.recentIds.has(event.id)) return this.replay(event.id, fingerprint);
     const now = this.clock.now();
     if (this.lists.stale(now)) await this.listsChanged();
     const ctx = this.context(event, now);
-    // Counted before the verdict's await lets other decisions run, so each decision's
-    // features still see every event decided before it (a gated batch decides concurrently);
-    // a retry of this id meanwhile waits in replay() until the decision is queued for storing.
     const slots = { live: this.live, shadow: this.shadowSlot };
+    const live = RiskEngine.verdictNow(slots.live, ctx);
+    const shadow = slots.shadow ? RiskEngine.verdictNow(slots.shadow, { ...ctx }) : null;
     this.observe(event);
     this.remember(event.id);
+    const decided: Decided = { event, options, fingerprint, ctx, slots, now, started };
+    if (!(live instanceof Promise) && !(shadow instanceof Promise)) return this.conclude(decided, this.store(decided, live, shadow));
+    // A model that answers through a promise lets other decisions run meanwhile. The event is
+    // already counted, so each decision's features still see every event decided before it
+    // (a gated batch decides concurrently); a retry of this id waits in replay() until the
+    // decision is queued for storing.
     let queued!: () => void;
     this.deciding.set(event.id, new Promise<void>((resolve) => (queued = resolve)));
-    let stored: Promise<boolean>;
-    let live: Verdict;
-    let shadow: Verdict | null;
-    let openCase: store.RiskCase | undefined;
+    let stored: ReturnType<RiskEngine['store']>;
     try {
-      live = await RiskEngine.verdict(slots.live, ctx);
-      shadow = slots.shadow ? await RiskEngine.verdict(slots.shadow, { ...ctx }) : null;
-      const shadowRecord = shadow ? { rule_set: slots.shadow?.rule_set ? { id: slots.shadow.rule_set.id, version: slots.shadow.rule_set.version } : null, ...shadow } : null;
-      const decision = decisionRecord(event, fingerprint, ctx, live, slots.live.rule_set, shadowRecord, now);
-      openCase =
-        live.outcome === 'review' && options.open_case !== false
-          ? { id: randomUUID(), decision_id: event.id, status: 'open', assignee: null, transfer_id: options.hold_transfer_id ?? null, created_at: now, updated_at: now }
-          : undefined;
-      stored = this.log.append(decision, openCase);
+      stored = this.store(decided, await live, await shadow);
     } catch (err) {
       this.recentIds.delete(event.id); // not stored: a retry decides again
       throw err;
@@ -309,20 +319,38 @@ export class RiskEngine {
       this.deciding.delete(event.id);
       queued();
     }
-    const fresh = await stored;
+    return this.conclude(decided, stored);
+  }
+
+  /** Queues the decision (and the case a review opens) for the decision log. */
+  private store(d: Decided, live: Verdict, shadow: Verdict | null) {
+    const { event, options, slots, now } = d;
+    const shadowRecord = shadow ? { rule_set: slots.shadow?.rule_set ? { id: slots.shadow.rule_set.id, version: slots.shadow.rule_set.version } : null, ...shadow } : null;
+    const decision = decisionRecord(event, d.fingerprint, d.ctx, live, slots.live.rule_set, shadowRecord, now);
+    const openCase: store.RiskCase | undefined =
+      live.outcome === 'review' && options.open_case !== false
+        ? { id: randomUUID(), decision_id: event.id, status: 'open', assignee: null, transfer_id: options.hold_transfer_id ?? null, created_at: now, updated_at: now }
+        : undefined;
+    return { live, shadow, openCase, fresh: this.log.append(decision, openCase) };
+  }
+
+  /** Answers once the decision is stored. */
+  private async conclude(d: Decided, s: ReturnType<RiskEngine['store']>): Promise<DecideOutcome> {
+    const fresh = await s.fresh;
     // An id stored long ago (beyond the recent-id memory) was just counted into the features again; its first decision stands.
-    if (!fresh) return this.replay(event.id, fingerprint);
+    if (!fresh) return this.replay(d.event.id, d.fingerprint);
+    const ruleSet = d.slots.live.rule_set;
     return {
       ok: true,
       decision: {
-        decision_id: event.id,
+        decision_id: d.event.id,
         replayed: false,
-        ...live,
-        rule_set: slots.live.rule_set ? { id: slots.live.rule_set.id, version: slots.live.rule_set.version } : null,
-        shadow,
-        case_id: openCase?.id ?? null,
-        decided_at: now,
-        latency_us: Math.round((performance.now() - started) * 1000),
+        ...s.live,
+        rule_set: ruleSet ? { id: ruleSet.id, version: ruleSet.version } : null,
+        shadow: s.shadow,
+        case_id: s.openCase?.id ?? null,
+        decided_at: d.now,
+        latency_us: Math.round((performance.now() - d.started) * 1000),
       },
     };
   }
