@@ -12,6 +12,7 @@ interface Benchmark {
 const BENCHMARKS: Record<string, { describe: string; load: () => Promise<Benchmark> }> = {
   ledger: { describe: 'batched ledger write path vs naive and raw baselines, in-process and over HTTP', load: () => import('./ledger.js') },
   envelopes: { describe: 'red-envelope grabs through HTTP (hot envelope, many envelopes) vs a naive transaction-per-grab server', load: () => import('./envelopes.js') },
+  cob: { describe: 'one close-of-business day for 1,000,000 loans on PostgreSQL, set-based in chunks, vs a per-loan-transaction baseline', load: () => import('./cob.js') },
   risk: { describe: 'real-time risk decisions on 1,000,000 stored events: engine start, in-process and HTTP vs a per-feature SQL baseline', load: () => import('./risk.js') },
 };
 

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export const SCOPES = ['ledger:read', 'ledger:write', 'envelopes:read', 'envelopes:write', 'risk:decide', 'risk:read', 'risk:cases', 'risk:admin', 'metrics:read', 'admin'] as const;
+export const SCOPES = ['ledger:read', 'ledger:write', 'envelopes:read', 'envelopes:write', 'risk:decide', 'risk:read', 'risk:cases', 'risk:admin', 'lending:read', 'lending:apply', 'lending:repay', 'lending:admin', 'metrics:read', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
@@ -17,6 +17,10 @@ export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'risk:read': 'read decisions, rule sets, deployments, lists, models and transfer policies',
   'risk:cases': 'work review cases: list, read, assign, comment, approve, reject',
   'risk:admin': 'save and publish rule sets, deploy models, edit lists and transfer policies',
+  'lending:read': 'read loan products, applications and their decisions, loans, schedules, statements and payoff quotes',
+  'lending:apply': 'apply for loans and accept offers (the loan is paid out)',
+  'lending:repay': 'repay loans and pay them off from the customer\'s account',
+  'lending:admin': 'save and retire loan products, review referred applications, restructure and write off loans',
   'metrics:read': 'scrape /metrics',
   admin: 'everything, including API keys, freezing/closing accounts and invariant checks',
 };

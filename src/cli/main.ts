@@ -20,6 +20,9 @@ import { Envelopes } from '../envelopes/service.js';
 import { Risk } from '../risk/service.js';
 import { UsageError, checked, flagList, parseJsonOption, print, uuidArg, withLedger } from './common.js';
 import { registerEnvelopeCommands } from './envelopes.js';
+import { registerLendingCommands } from './lending.js';
+import { Lending } from '../lending/service.js';
+import { registerCobCommands } from './cob.js';
 import { migrate } from '../db/migrate.js';
 import type { Db } from '../db/port.js';
 
@@ -37,7 +40,7 @@ program
     const config = loadConfig();
     const db = await openAndMigrate(config);
     const running = await serve(config, db);
-    const seed = await seedDemo(db, running.app.ledger, running.app.envelopes, running.app.risk, config.data_dir);
+    const seed = await seedDemo(db, running.app.ledger, running.app.envelopes, running.app.risk, running.app.lending, config.data_dir);
     const base = running.url.replace('127.0.0.1', 'localhost');
     const engine = config.database_url ? 'PostgreSQL' : `embedded PGlite in ${config.data_dir}`;
     console.log(`\nCapillary is serving on ${base} (${engine})`);
@@ -84,7 +87,7 @@ program
     withLedger(async (ledger, db, config) => {
       const risk = new Risk(db, systemClock, ledger);
       await risk.seedDefaults();
-      const result = await seedDemo(db, ledger, new Envelopes(db, ledger, systemClock), risk, config.data_dir);
+      const result = await seedDemo(db, ledger, new Envelopes(db, ledger, systemClock), risk, new Lending(db, ledger, risk, systemClock), config.data_dir);
       console.log(result.seeded ? `seeded; demo API key: ${result.token}` : 'demo data already present');
     }),
   );
@@ -216,6 +219,8 @@ program
   );
 
 registerEnvelopeCommands(program);
+registerLendingCommands(program);
+registerCobCommands(program);
 
 // bigint in JSON output: as strings, like the API.
 Object.defineProperty(BigInt.prototype, 'toJSON', { value: function (this: bigint) { return this.toString(); }, configurable: true });

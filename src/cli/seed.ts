@@ -1,8 +1,9 @@
 /**
  * The demo data set `npm start` seeds once: a bank cash account, two customers with
  * deposits, a merchant, a few transfers and a pending hold, a red envelope from Alice, a
- * week of simulated risk history with its review cases and a deployed fraud model, and one
- * demo API key.
+ * week of simulated risk history with its review cases and a deployed fraud model, an SME
+ * loan product with the noodle shop's application and its loan (paid out), and one demo
+ * API key.
  */
 import { chmodSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import type { Risk } from '../risk/service.js';
 import { seedRiskDemo } from '../risk/demo.js';
 import { EXPIRY_SECONDS_MAX } from '../envelopes/core.js';
 import { AccountFlags, TransferFlags, type AccountId, type TransferId } from '../ledger/types.js';
+import type { Lending } from '../lending/service.js';
 
 export const DEMO_ACCOUNTS = {
   bank_cash: '0193a000-0000-7000-8000-000000000001',
@@ -24,7 +26,27 @@ export const DEMO_ACCOUNTS = {
 
 /** Alice's lucky-money envelope: 88.88 CNY in 8 random shares, open to anyone with the link for a week. */
 export const DEMO_ENVELOPE_ID = '0193a000-0000-7000-a000-000000000001';
-export const DEMO_SCOPES = ['ledger:read', 'ledger:write', 'envelopes:read', 'envelopes:write', 'risk:decide', 'risk:read', 'risk:cases', 'risk:admin', 'metrics:read'] as const;
+export const DEMO_SCOPES = [
+  'ledger:read',
+  'ledger:write',
+  'envelopes:read',
+  'envelopes:write',
+  'risk:decide',
+  'risk:read',
+  'risk:cases',
+  'risk:admin',
+  'lending:read',
+  'lending:apply',
+  'lending:repay',
+  'lending:admin',
+  'metrics:read',
+] as const;
+
+/** The demo SME loan product: 12% annuity, monthly, 3–36 months, 30/360, 10,000.00..500,000.00 CNY. */
+export const DEMO_LOAN_PRODUCT_ID = 'sme-working-capital';
+/** The noodle shop's application (100,000.00 over 12 months): approved in band A at 12%, 8,884.88 a month, and accepted. */
+export const DEMO_LOAN_APPLICATION_ID = '0193a000-0000-7000-b000-000000000001';
+export const DEMO_LOAN_CUSTOMER_ID = 'corner-noodle-shop';
 
 const CUSTOMER = AccountFlags.debits_must_not_exceed_credits | AccountFlags.history;
 const t = (n: number) => `0193a000-0000-7000-9000-${n.toString().padStart(12, '0')}` as TransferId;
@@ -37,7 +59,7 @@ export interface SeedResult {
 }
 
 /** Seeds once per database; later calls return { seeded: false }. */
-export async function seedDemo(db: Db, ledger: Ledger, envelopes: Envelopes, risk: Risk, dataDir: string): Promise<SeedResult> {
+export async function seedDemo(db: Db, ledger: Ledger, envelopes: Envelopes, risk: Risk, lending: Lending, dataDir: string): Promise<SeedResult> {
   const { rows } = await db.query('SELECT 1 FROM seeds WHERE name = $1', ['demo']);
   if (rows.length > 0) return { seeded: false };
 
@@ -74,6 +96,7 @@ export async function seedDemo(db: Db, ledger: Ledger, envelopes: Envelopes, ris
   if (!envelope.ok) throw new Error(`demo seed: envelope creation failed: ${JSON.stringify(envelope)}`);
 
   await seedRiskDemo(risk);
+  await seedLendingDemo(ledger, lending);
 
   const { token } = await createKey(db, 'demo', [...DEMO_SCOPES], ledger.clock.now());
   // The token is shown once; keeping a copy beside the local demo data (owner-only) means a
@@ -84,4 +107,65 @@ export async function seedDemo(db: Db, ledger: Ledger, envelopes: Envelopes, ris
   chmodSync(tokenFile, 0o600);
   await db.query('INSERT INTO seeds (name, applied_at) VALUES ($1, $2)', ['demo', ledger.clock.now().toISOString()]);
   return { seeded: true, token, token_file: tokenFile };
+}
+
+/**
+ * The lending demo: the product, three months of card settlements into the noodle shop's
+ * account (its turnover, which the decision reads from the ledger), and its application for
+ * 100,000.00 over 12 months — decided by the rules, the risk engine and the credit score —
+ * accepted, so the loan is paid out and its schedule runs from today.
+ */
+async function seedLendingDemo(ledger: Ledger, lending: Lending): Promise<void> {
+  const product = await lending.saveProduct(
+    DEMO_LOAN_PRODUCT_ID,
+    {
+      name: 'SME working capital',
+      currency: 'CNY',
+      amount_min_minor: '1000000',
+      amount_max_minor: '50000000',
+      term_min_periods: 3,
+      term_max_periods: 36,
+      annual_rate_percent: '12',
+      day_count: '30/360',
+      repayment_method: 'annuity',
+      frequency: 'monthly',
+      origination_fee: { fixed_minor: '0', bps: 0 },
+      grace_days: 3,
+      penalty_annual_rate_percent: '18',
+      early_repayment: { allowed: true, fee_bps: 0, min_months: 0 },
+    },
+    'demo seed',
+  );
+  if (!product.ok) throw new Error(`demo seed: loan product refused: ${product.code} ${product.detail}`);
+  const settlements = Array.from({ length: 12 }, (_, i) => ({
+    id: t(100 + i),
+    debit_account_id: a(DEMO_ACCOUNTS.bank_cash),
+    credit_account_id: a(DEMO_ACCOUNTS.merchant),
+    amount: 480_000n + BigInt(i) * 15_000n,
+    code: 4,
+    flags: 0,
+    metadata: { memo: `card settlement, week ${i + 1}` },
+  }));
+  const settled = await ledger.submitTransfers(settlements);
+  const refused = settled.find((r) => !r.ok);
+  if (refused) throw new Error(`demo seed: settlement refused: ${JSON.stringify(refused)}`);
+
+  const applied = await lending.apply({
+    id: DEMO_LOAN_APPLICATION_ID,
+    customer_id: DEMO_LOAN_CUSTOMER_ID,
+    account_id: DEMO_ACCOUNTS.merchant,
+    product_id: DEMO_LOAN_PRODUCT_ID,
+    amount_minor: 10_000_000n,
+    term_periods: 12,
+    business: { industry: 'restaurants', months_trading: 96, annual_revenue_minor: 600_000_000n, existing_debt_minor: 0n, owner_age: 45, purpose: 'equipment' },
+  });
+  if (!applied.ok) throw new Error(`demo seed: loan application refused: ${applied.code} ${applied.detail}`);
+  if (applied.application.status === 'referred') {
+    const reviewed = await lending.review(DEMO_LOAN_APPLICATION_ID, 'approve', 'demo: approved by the analyst', 'demo seed');
+    if (!reviewed.ok) throw new Error(`demo seed: review refused: ${reviewed.code}`);
+  } else if (applied.application.status !== 'approved') {
+    throw new Error(`demo seed: the demo application was ${applied.application.status}: ${JSON.stringify(applied.application.decision.reasons)}`);
+  }
+  const opened = await lending.accept(DEMO_LOAN_APPLICATION_ID, {});
+  if (!opened.ok) throw new Error(`demo seed: accepting the offer failed: ${opened.code} ${opened.detail}`);
 }

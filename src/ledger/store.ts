@@ -432,3 +432,31 @@ export async function checkInvariants(db: Queryable): Promise<InvariantReport> {
     accounts_not_matching_transfers: mismatched.rows.map((r) => r.id),
   };
 }
+
+export interface RecentMovement {
+  credits: bigint;
+  debits: bigint;
+  transfers: number;
+  /** More than `limit` transfers on a side may fall in the window: the sums cover the latest `limit`. */
+  capped: boolean;
+}
+
+/**
+ * An account's posted movement since `since` (turnover, for lending's decision), read from
+ * at most its latest `limit` transfers on each side: a bounded index scan however long the
+ * account's history, since transfers carry no index on time.
+ */
+export async function recentMovement(db: Queryable, accountId: string, since: Date, limit: number): Promise<RecentMovement> {
+  const { rows } = await db.query<{ credits: bigint; debits: bigint; transfers: number; capped: boolean }>(
+    `WITH c AS (SELECT amount, created_at, flags FROM transfers WHERE credit_account_id = $1 ORDER BY seq DESC LIMIT $3),
+          d AS (SELECT amount, created_at, flags FROM transfers WHERE debit_account_id = $1 ORDER BY seq DESC LIMIT $3)
+     SELECT COALESCE((SELECT sum(amount) FROM c WHERE created_at >= $2 AND ${POSTED_MOVEMENT}), 0)::int8 AS credits,
+            COALESCE((SELECT sum(amount) FROM d WHERE created_at >= $2 AND ${POSTED_MOVEMENT}), 0)::int8 AS debits,
+            ((SELECT count(*) FROM c WHERE created_at >= $2 AND ${POSTED_MOVEMENT}) + (SELECT count(*) FROM d WHERE created_at >= $2 AND ${POSTED_MOVEMENT}))::int AS transfers,
+            (((SELECT count(*) FROM c) = $3 AND (SELECT min(created_at) FROM c) >= $2)
+              OR ((SELECT count(*) FROM d) = $3 AND (SELECT min(created_at) FROM d) >= $2)) AS capped`,
+    [accountId, since.toISOString(), limit],
+  );
+  const row = rows[0]!;
+  return { credits: row.credits, debits: row.debits, transfers: row.transfers, capped: row.capped === true };
+}

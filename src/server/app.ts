@@ -19,6 +19,9 @@ import { Risk } from '../risk/service.js';
 import { registerRiskRoutes } from '../risk/http.js';
 import { registerRiskAnalysisRoutes } from '../risk/http-analysis.js';
 import { registerRiskFeatureRoutes } from '../risk/http-features.js';
+import { Lending } from '../lending/service.js';
+import { registerLendingRoutes } from '../lending/http.js';
+import { registerCobRoutes } from '../lending/http-cob.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { grants, type ApiKey, type Scope } from '../auth/core.js';
 import type { Clock } from './clock.js';
@@ -53,7 +56,7 @@ export interface AppOptions {
   envelopes?: { lanes?: LaneOptions; random?: RandomSource };
 }
 
-export type App = FastifyInstance & { ledger: Ledger; envelopes: Envelopes; risk: Risk; authenticator: Authenticator };
+export type App = FastifyInstance & { ledger: Ledger; envelopes: Envelopes; risk: Risk; lending: Lending; authenticator: Authenticator };
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -82,6 +85,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const envelopes = new Envelopes(options.db, ledger, options.clock, options.envelopes?.random, options.envelopes?.lanes, metrics.envelopeObserver);
   const risk = new Risk(options.db, options.clock, ledger);
   ledger.setGate(risk.gate);
+  const lending = new Lending(options.db, ledger, risk, options.clock);
   const authenticator = new Authenticator(options.db, options.clock, options.key_cache_ttl_ms);
 
   app.addHook('onRequest', async (req, reply) => {
@@ -197,6 +201,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerRiskRoutes(app, risk);
   registerRiskAnalysisRoutes(app, risk);
   registerRiskFeatureRoutes(app, risk);
+  registerLendingRoutes(app, lending);
+  registerCobRoutes(app, options.db, ledger, options.clock);
   registerKeyRoutes(app, options.db, options.clock, authenticator);
 
   // Seed the default rule set and rebuild features in the background: the server answers
@@ -206,11 +212,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
     if (!closing) app.log.error({ err }, 'risk engine start failed; retried on the next decision (and /ready says 503 until it succeeds)');
   });
 
+  // The credit model is trained and stored on the first start of a database (~0.1 s); applications wait for it.
+  void lending.start().catch((err: unknown) => {
+    if (!closing) app.log.error({ err }, 'lending start failed (the credit model); retried on the next application');
+  });
+
   app.addHook('onClose', async () => {
     closing = true;
     await risk.stop();
     await ledger.stop();
   });
 
-  return Object.assign(app, { ledger, envelopes, risk, authenticator }) as unknown as App;
+  return Object.assign(app, { ledger, envelopes, risk, lending, authenticator }) as unknown as App;
 }
