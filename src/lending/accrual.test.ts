@@ -2,34 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { accrualForDate, accruedBefore, accruedThrough, carryWhole, penaltyForDay } from './accrual.js';
 import { addDays, businessDate as d } from './dates.js';
-import { validateProduct, type LoanProduct, type ProductInput } from './products.js';
 import { annualRate } from './rates.js';
 import { rational, ZERO } from './rational.js';
 import { buildSchedule, type Schedule } from './schedule.js';
+import { testProduct } from '../../test/helpers/lending-product.js';
 
-function product(patch: Partial<ProductInput> = {}): LoanProduct {
-  const result = validateProduct({
-    id: 'test',
-    version: 1,
-    name: 'test product',
-    currency: 'CNY',
-    amount_min_minor: 1n,
-    amount_max_minor: 10n ** 12n,
-    term_min_periods: 1,
-    term_max_periods: 360,
-    annual_rate_percent: '12',
-    day_count: '30/360',
-    repayment_method: 'annuity',
-    frequency: 'monthly',
-    origination_fee: { fixed_minor: 0n, bps: 0 },
-    grace_days: 0,
-    penalty_annual_rate_percent: '18',
-    early_repayment: { allowed: true, fee_bps: 0, min_months: 0 },
-    ...patch,
-  });
-  if (!result.ok) throw new Error(result.detail);
-  return result.product;
-}
+const product = testProduct;
 
 /** The worked annuity: 100,000.00 at 12%, 12 months from 2024-01-15; period 1 is 31 days with 1,000.00 interest. */
 function worked(): Schedule {

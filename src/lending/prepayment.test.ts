@@ -10,33 +10,13 @@ import { describe, expect, it } from 'vitest';
 import type { InstalmentDue } from './allocation.js';
 import { businessDate as d } from './dates.js';
 import { payoffQuote, prepayPartial, restructure, type LoanPosition } from './prepayment.js';
-import { validateProduct, type LoanProduct, type ProductInput } from './products.js';
+import type { LoanProduct, ProductInput } from './products.js';
 import { annuityPayment, buildSchedule, type Schedule } from './schedule.js';
 import { rational } from './rational.js';
+import { testProduct } from '../../test/helpers/lending-product.js';
 
-function product(patch: Partial<ProductInput> = {}): LoanProduct {
-  const result = validateProduct({
-    id: 'test',
-    version: 1,
-    name: 'test product',
-    currency: 'CNY',
-    amount_min_minor: 1n,
-    amount_max_minor: 10n ** 12n,
-    term_min_periods: 1,
-    term_max_periods: 360,
-    annual_rate_percent: '12',
-    day_count: '30/360',
-    repayment_method: 'annuity',
-    frequency: 'monthly',
-    origination_fee: { fixed_minor: 0n, bps: 0 },
-    grace_days: 0,
-    penalty_annual_rate_percent: '18',
-    early_repayment: { allowed: true, fee_bps: 100, min_months: 0 },
-    ...patch,
-  });
-  if (!result.ok) throw new Error(result.detail);
-  return result.product;
-}
+/** Early repayment costs 1% of the prepaid principal here. */
+const product = (patch: Partial<ProductInput> = {}): LoanProduct => testProduct({ early_repayment: { allowed: true, fee_bps: 100, min_months: 0 }, ...patch });
 
 function worked(p: LoanProduct = product()): Schedule {
   const result = buildSchedule({ product: p, principal_minor: 10_000_000n, term_periods: 12, start_date: d('2024-01-15') });

@@ -6,33 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { businessDate as d } from './dates.js';
-import { validateProduct, type LoanProduct, type ProductInput } from './products.js';
+import type { LoanProduct } from './products.js';
 import { annuityPayment, buildSchedule, dailyInterest, type Schedule, type ScheduleRequest } from './schedule.js';
 import { rational } from './rational.js';
+import { testProduct } from '../../test/helpers/lending-product.js';
 
-function product(patch: Partial<ProductInput> = {}): LoanProduct {
-  const result = validateProduct({
-    id: 'test',
-    version: 1,
-    name: 'test product',
-    currency: 'CNY',
-    amount_min_minor: 1n,
-    amount_max_minor: 10n ** 12n,
-    term_min_periods: 1,
-    term_max_periods: 360,
-    annual_rate_percent: '12',
-    day_count: '30/360',
-    repayment_method: 'annuity',
-    frequency: 'monthly',
-    origination_fee: { fixed_minor: 0n, bps: 0 },
-    grace_days: 0,
-    penalty_annual_rate_percent: '18',
-    early_repayment: { allowed: true, fee_bps: 0, min_months: 0 },
-    ...patch,
-  });
-  if (!result.ok) throw new Error(result.detail);
-  return result.product;
-}
+const product = testProduct;
 
 function schedule(request: Omit<ScheduleRequest, 'product'> & { product?: LoanProduct }): Schedule {
   const result = buildSchedule({ product: product(), ...request });
