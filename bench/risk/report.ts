@@ -133,10 +133,12 @@ export function findings(report: RunReport): string[] {
         `${fmtMs(compute / 1000)} ms is the decision itself (part by part above), the rest is storing it (the row's JSON, the pg driver) and the event loop. ` +
         `Node runs the engine on one thread, so one core caps it near ${fmtInt(1000 / Math.max(0.001, cpuMs))} decisions/s; ${fmtInt(TARGET_ENGINE_PER_S)} decisions/s would need ≤ ${fmtUs(1e6 / TARGET_ENGINE_PER_S)} µs of CPU per decision. ` +
         `PostgreSQL used ${fmtMs(cpuMsPer(engine, engine.cpu.postgres))} ms of CPU per decision. ` +
-        `The decision log stored the measured decisions in ${fmtInt(log.batches)} transactions of ${fmtInt(log.decisions / Math.max(1, log.batches))}, ${fmtMs(log.mean_batch_ms)} ms each ` +
-        `(wall times, which include waiting while the event loop computes other decisions: ${statements}). ` +
+        (log.batches > 0
+          ? `The decision log stored the measured decisions in ${fmtInt(log.batches)} transactions of ${fmtInt(log.decisions / Math.max(1, log.batches))}, ${fmtMs(log.mean_batch_ms)} ms each ` +
+            `(wall times, which include waiting while the event loop computes other decisions: ${statements}). `
+          : `The decision log stored them one statement per burst (decisions, context layouts and cases together, up to four statements in flight; not timed one by one, as they run outside a transaction). `) +
         `With ${report.sizes.in_flight} in flight a decision's latency is ${report.sizes.in_flight} ÷ the rate = ${fmtMs((1000 * report.sizes.in_flight) / engine.per_s)} ms (Little's law; p50 ${fmtMs(engine.p50_ms)} ms): ` +
-        `it waits its turn on the event loop behind the others, then for its transaction.`,
+        `it waits its turn on the event loop behind the others, then for its statement's commit.`,
     );
   }
   const baseline = report.results.find((r) => r.key === 'baseline');
