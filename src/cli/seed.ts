@@ -16,6 +16,7 @@ import { seedRiskDemo } from '../risk/demo.js';
 import { EXPIRY_SECONDS_MAX } from '../envelopes/core.js';
 import { AccountFlags, TransferFlags, type AccountId, type TransferId } from '../ledger/types.js';
 import type { Lending } from '../lending/service.js';
+import { SME_WORKING_CAPITAL } from '../lending/demo-product.js';
 
 export const DEMO_ACCOUNTS = {
   bank_cash: '0193a000-0000-7000-8000-000000000001',
@@ -118,22 +119,7 @@ export async function seedDemo(db: Db, ledger: Ledger, envelopes: Envelopes, ris
 async function seedLendingDemo(ledger: Ledger, lending: Lending): Promise<void> {
   const product = await lending.saveProduct(
     DEMO_LOAN_PRODUCT_ID,
-    {
-      name: 'SME working capital',
-      currency: 'CNY',
-      amount_min_minor: '1000000',
-      amount_max_minor: '50000000',
-      term_min_periods: 3,
-      term_max_periods: 36,
-      annual_rate_percent: '12',
-      day_count: '30/360',
-      repayment_method: 'annuity',
-      frequency: 'monthly',
-      origination_fee: { fixed_minor: '0', bps: 0 },
-      grace_days: 3,
-      penalty_annual_rate_percent: '18',
-      early_repayment: { allowed: true, fee_bps: 0, min_months: 0 },
-    },
+    { ...SME_WORKING_CAPITAL },
     'demo seed',
   );
   if (!product.ok) throw new Error(`demo seed: loan product refused: ${product.code} ${product.detail}`);

@@ -16,6 +16,7 @@ import {
   type ChangeResult,
   type LoanState,
 } from './loan-state.js';
+import { SME_WORKING_CAPITAL } from './demo-product.js';
 import { validateProduct, type LoanProduct } from './products.js';
 import { bpsOf } from './rates.js';
 import { buildSchedule } from './schedule.js';
@@ -24,22 +25,12 @@ const d = businessDate;
 
 function product(over: Record<string, unknown> = {}): LoanProduct {
   const checked = validateProduct({
+    ...SME_WORKING_CAPITAL,
     id: 'sme',
     version: 1,
     name: 'SME',
-    currency: 'CNY',
     amount_min_minor: '100000',
-    amount_max_minor: '50000000',
     term_min_periods: 1,
-    term_max_periods: 36,
-    annual_rate_percent: '12',
-    day_count: '30/360',
-    repayment_method: 'annuity',
-    frequency: 'monthly',
-    origination_fee: { fixed_minor: '0', bps: 0 },
-    grace_days: 3,
-    penalty_annual_rate_percent: '18',
-    early_repayment: { allowed: true, fee_bps: 0, min_months: 0 },
     ...over,
   } as never);
   if (!checked.ok) throw new Error(checked.detail);

@@ -5,6 +5,7 @@ import type { Scope } from '../../src/auth/core.js';
 import type { Queryable } from '../../src/db/port.js';
 import { Client, uuid7 } from './http.js';
 import { createAccounts, mustTransfer, transfer } from './ledger.js';
+import { SME_WORKING_CAPITAL } from '../../src/lending/demo-product.js';
 
 export const LENDING_KEY_SCOPES = {
   lending_admin: ['lending:admin', 'lending:read'],
@@ -25,19 +26,7 @@ export async function createLendingKeys(db: Queryable, now: Date): Promise<Lendi
 
 /** 12% annuity, monthly, 30/360, 3–36 months, 10,000.00..500,000.00 CNY: the worked example's terms. */
 export const smeProduct = (over: Record<string, unknown> = {}) => ({
-  name: 'SME working capital',
-  currency: 'CNY',
-  amount_min_minor: '1000000',
-  amount_max_minor: '50000000',
-  term_min_periods: 3,
-  term_max_periods: 36,
-  annual_rate_percent: '12',
-  day_count: '30/360',
-  repayment_method: 'annuity',
-  frequency: 'monthly',
-  grace_days: 3,
-  penalty_annual_rate_percent: '18',
-  early_repayment: { allowed: true, fee_bps: 0, min_months: 0 },
+  ...SME_WORKING_CAPITAL,
   ...over,
 });
 
