@@ -294,8 +294,7 @@ export function registerLendingRoutes(root: FastifyInstance, lending: Lending): 
       const limit = req.query.limit ?? 50;
       const rows = await lending.listLoans({ customer_id: req.query.customer_id, status: req.query.status as LoanStatus | undefined }, pageAfter(req.query.cursor), limit + 1);
       const shown = rows.slice(0, limit);
-      const data = [];
-      for (const l of shown) data.push(loanJson(await loanView(l.id)));
+      const data = (await lending.details(shown)).map(loanJson);
       const last = shown[shown.length - 1];
       return { data, next_cursor: rows.length > limit && last ? cursorAfter(last.created_at, last.id) : null };
     },

@@ -453,19 +453,29 @@ export class Lending {
 
   async getLoan(id: string): Promise<LoanDetail | undefined> {
     const loan = await store.getLoan(this.db, id);
-    if (!loan) return undefined;
-    const all = await store.instalmentsOf(this.db, id);
-    const accounts = loanAccounts(id);
-    const read = await getAccounts(this.db, [accounts.principal, accounts.interest, accounts.penalty, accounts.fee]);
-    const balance = (accountId: string) => {
-      const a = read.get(accountId);
-      return a ? a.debits_posted - a.credits_posted : 0n;
-    };
-    const ledger = { principal: balance(accounts.principal), interest: balance(accounts.interest), penalty: balance(accounts.penalty), fee: balance(accounts.fee) };
-    const book = { principal: loan.outstanding_principal, interest: loan.accrued_interest, penalty: loan.penalty_due, fee: unpaidFees(all) };
-    const reconciled = ledger.principal === book.principal && ledger.interest === book.interest && ledger.penalty === book.penalty && ledger.fee === book.fee;
-    const band = loan.terms.band;
-    return { loan, product: this.loanProduct(loan.terms), term_periods: termOf(loan), band: typeof band === 'string' ? band : null, rows: all, ledger, book, reconciled };
+    return loan ? (await this.details([loan]))[0] : undefined;
+  }
+
+  /** Each loan with its schedule rows and its ledger balances beside the book's: three queries for the whole page. */
+  async details(loans: readonly store.LoanRecord[]): Promise<LoanDetail[]> {
+    const ids = loans.map((l) => l.id);
+    const [instalments, read] = await Promise.all([
+      store.instalmentsOfLoans(this.db, ids),
+      getAccounts(this.db, ids.flatMap((id) => Object.values(loanAccounts(id)))),
+    ]);
+    return loans.map((loan) => {
+      const all = instalments.get(loan.id) ?? [];
+      const accounts = loanAccounts(loan.id);
+      const balance = (accountId: string) => {
+        const a = read.get(accountId);
+        return a ? a.debits_posted - a.credits_posted : 0n;
+      };
+      const ledger = { principal: balance(accounts.principal), interest: balance(accounts.interest), penalty: balance(accounts.penalty), fee: balance(accounts.fee) };
+      const book = { principal: loan.outstanding_principal, interest: loan.accrued_interest, penalty: loan.penalty_due, fee: unpaidFees(all) };
+      const reconciled = ledger.principal === book.principal && ledger.interest === book.interest && ledger.penalty === book.penalty && ledger.fee === book.fee;
+      const band = loan.terms.band;
+      return { loan, product: this.loanProduct(loan.terms), term_periods: termOf(loan), band: typeof band === 'string' ? band : null, rows: all, ledger, book, reconciled };
+    });
   }
 
   loanProduct(terms: Record<string, unknown>): LoanProduct {

@@ -353,6 +353,15 @@ export async function instalmentsOf(db: Queryable, loanId: string): Promise<Inst
   return rows.map(instalmentFromRow);
 }
 
+/** The instalments of several loans in one query (a page of loans), by loan id. */
+export async function instalmentsOfLoans(db: Queryable, loanIds: readonly string[]): Promise<Map<string, InstalmentRow[]>> {
+  const out = new Map<string, InstalmentRow[]>(loanIds.map((id) => [id, []]));
+  if (loanIds.length === 0) return out;
+  const { rows } = await db.query(`SELECT loan_id, ${INSTALMENT_COLUMNS} FROM loan_instalments WHERE loan_id = ANY($1::uuid[]) ORDER BY loan_id, number`, [loanIds]);
+  for (const r of rows) out.get(r.loan_id as string)?.push(instalmentFromRow(r));
+  return out;
+}
+
 export async function insertInstalments(tx: Queryable, loanId: string, rows: readonly InstalmentRow[]): Promise<void> {
   if (rows.length === 0) return;
   await tx.query(

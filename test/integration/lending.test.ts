@@ -331,6 +331,12 @@ describe('accepting an offer: the loan is opened in the ledger', () => {
     expect(loan.next_due).toEqual({ due_date: '2024-02-15', amount: String(888_488 + 60_000) });
   });
 
+  it('GET /v1/loans shows every loan as GET /v1/loans/{id} does (the page is read in a few queries, not per loan)', async () => {
+    const page = (await reader.get('/v1/loans?limit=100')).body.data;
+    expect(page.length).toBeGreaterThanOrEqual(2);
+    for (const listed of page) expect(listed).toEqual((await reader.get(`/v1/loans/${listed.id}`)).body);
+  });
+
   it('a lower amount and shorter term within the offer; outside it is 422 naming the field', async () => {
     const customer = await customerAccount(t.api, 5_000_000n);
     const app = await mustApply(apply, applicationBody(customer, 'sme'));
