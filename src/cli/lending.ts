@@ -16,10 +16,12 @@ import type { ApplicationStatus, LoanStatus } from '../lending/store.js';
 import {
   AcceptBody,
   ApplicationCreate,
+  DrawdownBody,
   ProductSave,
   RepaymentBody,
   RestructureBody,
   WriteOffBody,
+  RecoveryBody,
   applicationJson,
   loanJson,
   loanScheduleJson,
@@ -68,6 +70,7 @@ const PRODUCT_OPTIONS: Record<string, string> = {
   grace_days: '--grace-days',
   penalty_annual_rate_percent: '--penalty-rate',
   early_repayment: '--early-repayment/--early-fee-bps/--early-min-months',
+  minimum_payment: '--min-payment-bps/--min-payment-floor',
 };
 
 const APPLY_OPTIONS: Record<string, string> = {
@@ -95,7 +98,7 @@ export function registerLendingCommands(program: Command): void {
     .option('--term-max <periods>', 'longest term in periods')
     .option('--rate <percent>', 'nominal annual rate of band A, e.g. 12 or 4.35')
     .option('--day-count <convention>', '30/360 or actual/365', '30/360')
-    .option('--method <method>', 'annuity, equal_principal or interest_only', 'annuity')
+    .option('--method <method>', 'annuity, equal_principal, interest_only or revolving (a credit line)', 'annuity')
     .option('--frequency <frequency>', 'monthly, quarterly or weekly', 'monthly')
     .option('--fee-fixed <minor>', 'origination fee, fixed part', '0')
     .option('--fee-bps <bps>', 'origination fee, basis points of the principal', '0')
@@ -104,6 +107,8 @@ export function registerLendingCommands(program: Command): void {
     .option('--early-repayment <allowed>', 'allowed or forbidden', 'allowed')
     .option('--early-fee-bps <bps>', 'early-repayment fee, bps of the principal prepaid', '0')
     .option('--early-min-months <months>', 'early repayment allowed from start + this many months', '0')
+    .option('--min-payment-bps <bps>', 'revolving lines: each statement bills this many bps of the unbilled balance as principal')
+    .option('--min-payment-floor <minor>', 'revolving lines: and at least this much', '0')
     .action((id: string, opts: Record<string, string | undefined>) =>
       withLending(async (lending) => {
         let body: Record<string, unknown>;
@@ -125,6 +130,7 @@ export function registerLendingCommands(program: Command): void {
             grace_days: integerOption(opts.graceDays, 'grace-days'),
             penalty_annual_rate_percent: opts.penaltyRate,
             early_repayment: { allowed: opts.earlyRepayment === 'allowed', fee_bps: integerOption(opts.earlyFeeBps, 'early-fee-bps'), min_months: integerOption(opts.earlyMinMonths, 'early-min-months') },
+            ...(opts.minPaymentBps !== undefined ? { minimum_payment: { bps: integerOption(opts.minPaymentBps, 'min-payment-bps'), floor_minor: opts.minPaymentFloor } } : {}),
           };
         }
         checked(ProductSave, body, opts.body !== undefined ? {} : PRODUCT_OPTIONS);
@@ -202,7 +208,7 @@ export function registerLendingCommands(program: Command): void {
         const result = await lending.apply(toApplicationInput(body as ApplicationCreate));
         if (!result.ok) refused(result, APPLY_OPTIONS);
         const a = result.application;
-        print({ replayed: result.replayed, application: applicationJson(a, await lending.offerSchedule(a, (a.decision as { start_date?: string }).start_date as never), null) });
+        print({ replayed: result.replayed, application: applicationJson(a, await lending.offerPreview(a, (a.decision as { start_date?: string }).start_date as never), null) });
       }),
     );
 
@@ -213,7 +219,7 @@ export function registerLendingCommands(program: Command): void {
       withLending(async (lending) => {
         const a = await lending.getApplication(uuidArg(id, 'application'));
         if (!a) throw new UsageError(`loan_application_not_found: ${id}`);
-        print(applicationJson(a, await lending.offerSchedule(a, (a.decision as { start_date?: string }).start_date as never), await lending.loanIdOfApplication(a.id)));
+        print(applicationJson(a, await lending.offerPreview(a, (a.decision as { start_date?: string }).start_date as never), await lending.loanIdOfApplication(a.id)));
       }),
     );
 
@@ -234,15 +240,25 @@ export function registerLendingCommands(program: Command): void {
 
   loans
     .command('accept <application>')
-    .description('accept an offer: the loan is opened in the ledger and paid out')
-    .option('--amount <minor>', 'a lower amount within the offer')
+    .description('accept an offer: the loan is opened in the ledger and paid out (a revolving line: opened, with --draw drawn at once)')
+    .option('--amount <minor>', 'a lower amount within the offer (a line: its limit)')
     .option('--term <periods>', 'a shorter term within the offer')
-    .action((applicationId: string, opts: { amount?: string; term?: string }) =>
+    .option('--draw <minor>', 'revolving lines: draw this much at once')
+    .action((applicationId: string, opts: { amount?: string; term?: string; draw?: string }) =>
       withLending(async (lending) => {
-        const body = { ...(opts.amount !== undefined ? { amount: opts.amount } : {}), ...(opts.term !== undefined ? { term: integerOption(opts.term, 'term') } : {}) };
-        checked(AcceptBody, body, { amount: '--amount', term: '--term' });
-        const opened = await lending.accept(uuidArg(applicationId, 'application'), { amount_minor: opts.amount === undefined ? undefined : BigInt(opts.amount), term_periods: body.term as number | undefined });
-        if (!opened.ok) refused(opened, { amount: '--amount', term: '--term' });
+        const body = {
+          ...(opts.amount !== undefined ? { amount: opts.amount } : {}),
+          ...(opts.term !== undefined ? { term: integerOption(opts.term, 'term') } : {}),
+          ...(opts.draw !== undefined ? { draw: opts.draw } : {}),
+        };
+        const options = { amount: '--amount', term: '--term', draw: '--draw' };
+        checked(AcceptBody, body, options);
+        const opened = await lending.accept(uuidArg(applicationId, 'application'), {
+          amount_minor: opts.amount === undefined ? undefined : BigInt(opts.amount),
+          term_periods: body.term as number | undefined,
+          draw_minor: opts.draw === undefined ? undefined : BigInt(opts.draw),
+        });
+        if (!opened.ok) refused(opened, options);
         print({ replayed: opened.replayed, loan: loanJson((await lending.getLoan(opened.loan.id))!) });
       }),
     );
@@ -336,6 +352,19 @@ export function registerLendingCommands(program: Command): void {
     );
 
   loans
+    .command('draw <loan>')
+    .description("draw on a revolving credit line into the customer's account")
+    .requiredOption('--amount <minor>', 'amount, minor units (at most the available credit)')
+    .option('--id <uuid>', 'operation id (default: a new UUID); repeat it to retry safely')
+    .action((loanId: string, opts: { amount: string; id?: string }) =>
+      withLending(async (lending) => {
+        const body = { id: opts.id ?? randomUUID(), amount: opts.amount };
+        checked(DrawdownBody, body, { id: '--id', amount: '--amount' });
+        await operate(lending, loanId, body, { kind: 'drawdown', amount_minor: BigInt(opts.amount) }, { id: '--id', amount: '--amount' });
+      }),
+    );
+
+  loans
     .command('payoff <loan>')
     .description('repay everything today (the payoff quote) and close the loan')
     .option('--amount <minor>', 'the quoted amount: refused if the payoff is now different')
@@ -371,6 +400,23 @@ export function registerLendingCommands(program: Command): void {
         const body = { id: opts.id ?? randomUUID(), reason: opts.reason };
         checked(WriteOffBody, body, { id: '--id', reason: '--reason' });
         await operate(lending, loanId, body, { kind: 'write_off', reason: opts.reason }, { id: '--id', reason: '--reason' });
+      }),
+    );
+
+  loans
+    .command('recover <loan>')
+    .description("record money recovered on a written-off loan (to the bank's recovery income); the loan stays written off")
+    .requiredOption('--amount <minor>', 'amount, minor units (at most what the write-off cleared, less earlier recoveries)')
+    .option('--from <account>', "the account the money comes from (default: the customer's account)")
+    .option('--id <uuid>', 'operation id (default: a new UUID); repeat it to retry safely')
+    .action((loanId: string, opts: { amount: string; from?: string; id?: string }) =>
+      withLending(async (lending) => {
+        const optionOf = { id: '--id', amount: '--amount', from_account_id: '--from' };
+        const body = { id: opts.id ?? randomUUID(), amount: opts.amount, ...(opts.from !== undefined ? { from_account_id: opts.from } : {}) };
+        checked(RecoveryBody, body, optionOf);
+        const done = await lending.recover(uuidArg(loanId, 'loan'), body.id.toLowerCase(), BigInt(opts.amount), opts.from?.toLowerCase());
+        if (!done.ok) refused(done, optionOf);
+        print({ replayed: done.replayed, operation: operationJson(done.operation, (await lending.getLoan(done.operation.loan_id))!) });
       }),
     );
 }

@@ -28,6 +28,8 @@ export const LendingAccountCodes = {
   interest_income: 7100,
   penalty_income: 7101,
   fee_income: 7102,
+  /** Money recovered on loans after their write-off. */
+  recovery_income: 7103,
   provision_expense: 7110,
   /** Loan-loss allowance, one account per category: 7111 normal … 7115 loss. */
   allowance_base: 7111,
@@ -45,8 +47,11 @@ export const LendingTransferCodes = {
   repayment_fee: 7205,
   repayment_interest: 7206,
   repayment_principal: 7207,
+  /** Money drawn on a revolving line (debit: the line's principal; credit: the customer's account). */
+  drawdown: 7208,
   provision: 7210,
   write_off: 7220,
+  recovery: 7230,
 } as const;
 
 export const LOAN_CATEGORY_ORDER: readonly LoanCategory[] = ['normal', 'special_mention', 'substandard', 'doubtful', 'loss'];
@@ -75,7 +80,7 @@ export const LOAN_ACCOUNT_CODES: Readonly<Record<LoanAccountKind, number>> = {
   fee: LendingAccountCodes.loan_fee_receivable,
 };
 
-export type BankAccountKind = 'interest_income' | 'penalty_income' | 'fee_income' | 'provision_expense' | 'write_off_expense' | `allowance_${LoanCategory}`;
+export type BankAccountKind = 'interest_income' | 'penalty_income' | 'fee_income' | 'recovery_income' | 'provision_expense' | 'write_off_expense' | `allowance_${LoanCategory}`;
 
 /** The bank's own lending accounts, one per currency. */
 export function bankAccount(kind: BankAccountKind, currency: string): string {

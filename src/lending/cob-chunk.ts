@@ -32,6 +32,8 @@ export interface StepContext {
   chunk_loans: number;
   /** Seconds the step had already spent (earlier attempts) plus this attempt's, at any moment. */
   seconds(): number;
+  /** The clock, for rows' updated_at in steps that write outside the ledger writer (which passes its own). */
+  now(): Date;
 }
 
 export interface StepRunner {

@@ -38,10 +38,10 @@ const SCOPE_IDS_SQL = `
 
 const LOCK_SQL = `
   WITH locked AS (
-    SELECT id, account_id, currency, principal_account_id, interest_account_id, penalty_account_id, fee_account_id, penalty_due
+    SELECT id, account_id, currency, principal_account_id, interest_account_id, penalty_account_id, fee_account_id, penalty_due, credit_limit
     FROM loans WHERE id = ANY($1::uuid[]) AND status = 'active' AND (last_collection_date IS NULL OR last_collection_date < $2::date)
     ORDER BY id FOR UPDATE)
-  SELECT k.id::text AS id, k.account_id::text AS account_id, k.currency,
+  SELECT k.id::text AS id, k.credit_limit IS NOT NULL AS line, k.account_id::text AS account_id, k.currency,
          k.principal_account_id::text AS principal_account_id, k.interest_account_id::text AS interest_account_id,
          k.penalty_account_id::text AS penalty_account_id, k.fee_account_id::text AS fee_account_id,
          k.penalty_due AS penalty, COALESCE(d.fee, 0)::int8 AS fee, COALESCE(d.interest, 0)::int8 AS interest, COALESCE(d.principal, 0)::int8 AS principal
@@ -82,15 +82,27 @@ const LOANS_SQL = `
   FROM unnest($1::uuid[], $2::int8[], $3::int8[], $4::int8[], $5::int8[]) AS u(id, penalty, fee, interest, principal)
   WHERE l.id = u.id`;
 
-/** Loans whose principal reached zero: closed once nothing at all is left unpaid (the penalty carry, under a unit, is dropped; nothing is past due). */
+/**
+ * Loans whose principal reached zero: closed once nothing at all is left unpaid (the penalty
+ * carry, under a unit, is dropped; nothing is past due). A revolving line only after its last
+ * statement (next_statement_date is NULL): before maturity a line with nothing drawn stays open.
+ */
 const CLOSE_SQL = `
   UPDATE loans l SET status = 'closed', closed_at = $2, updated_at = $2, days_past_due = 0
   WHERE l.id = ANY($1::uuid[]) AND l.status = 'active' AND l.outstanding_principal = 0 AND l.accrued_interest = 0 AND l.penalty_due = 0
+    AND l.next_statement_date IS NULL
     AND NOT EXISTS (SELECT 1 FROM loan_instalments i WHERE i.loan_id = l.id AND i.status NOT IN ('paid', 'superseded')
                     AND (i.fee > i.paid_fee OR i.interest > i.paid_interest OR i.principal > i.paid_principal))`;
 
+/** Closes those of `ids` that owe nothing at all any more (see CLOSE_SQL). */
+export async function closeSettledLoans(tx: Queryable, ids: readonly string[], now: Date): Promise<void> {
+  if (ids.length > 0) await tx.query(CLOSE_SQL, [ids, now]);
+}
+
 interface DueRow {
   id: string;
+  /** A revolving line: it may close with no principal collected (its last statement billed interest only). */
+  line: boolean;
   account_id: string;
   currency: string;
   principal_account_id: string;
@@ -184,11 +196,12 @@ export function collectStep(ctx: StepContext): StepRunner {
               allocate.interest.push(amounts.interest);
               allocate.principal.push(amounts.principal);
             }
-            if (amounts.principal > 0n && amounts.principal === row.principal) closing.push(row.id);
+            const allCollected = COMPONENTS.every(({ key }) => amounts[key] === row[key]);
+            if ((amounts.principal > 0n && amounts.principal === row.principal) || (row.line && allCollected)) closing.push(row.id);
           });
           if (allocate.ids.length > 0) await tx.query(ALLOCATE_SQL, [allocate.ids, allocate.fee, allocate.interest, allocate.principal, ctx.date]);
           if (rows.length > 0) await tx.query(LOANS_SQL, [rows.map((r) => r.id), paid.penalty, paid.fee, paid.interest, paid.principal, ctx.date, now]);
-          if (closing.length > 0) await tx.query(CLOSE_SQL, [closing, now]);
+          await closeSettledLoans(tx, closing, now);
           return finishChunk(tx, ctx, 'collect', pageEnd, rows.length, posted);
         },
       });

@@ -10,11 +10,17 @@ import { penaltyForDay } from './accrual.js';
 import { GRACE_DAYS_MAX, type LoanProduct } from './products.js';
 import { parseAnnualRatePercent, type Rational } from './rates.js';
 
-/** The steps of one business date, in the order they run. */
-export const COB_STEPS = ['accrue', 'mark_due', 'collect', 'age', 'provision'] as const;
+/**
+ * The steps of one business date, in the order they run. The revolving lines' statements
+ * come first: a statement is cut at the start of its date (the date's own interest belongs
+ * to the next cycle), so the accrual of the date runs on the balance after the cut, and the
+ * statement is marked due and collected the same day.
+ */
+export const COB_STEPS = ['statement', 'accrue', 'mark_due', 'collect', 'age', 'provision'] as const;
 export type CobStep = (typeof COB_STEPS)[number];
 
 export const COB_STEP_TITLES: Readonly<Record<CobStep, string>> = {
+  statement: 'cut the statements of revolving lines',
   accrue: 'accrue scheduled interest',
   mark_due: 'mark instalments due',
   collect: 'collect from customer accounts',

@@ -1,7 +1,7 @@
 /**
  * The close of business (COB): `run({ through_date })` closes every business date from the
  * day after the last closed one through `through_date`, in order. Each date runs the steps
- * of cob-core.ts (accrue → mark due → collect → age → provision); each step walks the book
+ * of cob-core.ts (statement → accrue → mark due → collect → age → provision); each step walks the book
  * in chunks of loans by id, one transaction per chunk (set-based SQL over the chunk, its
  * transfers applied by the ledger writer in the same transaction). Progress is in
  * cob_runs; per-loan markers make a resumed date skip the loans already done, so a crash
@@ -21,6 +21,7 @@ import { collectStep } from './cob-collect.js';
 import { COB_STEPS, datesToRun, type CobStep, type DatePlan, type StepsProgress } from './cob-core.js';
 import { markDueStep } from './cob-mark-due.js';
 import { provisionStep } from './cob-provision.js';
+import { statementStep } from './cob-statement.js';
 import * as store from './cob-store.js';
 import { minDate, type BusinessDate } from './dates.js';
 
@@ -186,6 +187,7 @@ export class Cob {
         owner,
         chunk_loans: this.chunkLoans,
         seconds: () => prior + (performance.now() - started) / 1000,
+        now: () => this.clock.now(),
       };
       const runner = this.runner(step, ctx);
       let { done, total, transfers } = steps[step];
@@ -209,6 +211,8 @@ export class Cob {
 
   private runner(step: CobStep, ctx: StepContext): StepRunner {
     switch (step) {
+      case 'statement':
+        return statementStep(ctx);
       case 'accrue':
         return accrueStep(ctx);
       case 'mark_due':

@@ -12,7 +12,8 @@
  *      cutoff and declines, with the attributes that lost the most points as reasons;
  *   3. the band's limit (a share of annual revenue, less what the customer already owes
  *      this bank, at most the product's maximum) caps the amount; the band's margin is
- *      added to the product's rate; the offer's first instalment must be affordable;
+ *      added to the product's rate; the offer's first instalment must be affordable (a
+ *      revolving line: its first statement with the whole limit drawn — `firstPayment`);
  *   4. the risk engine: `block` declines (`risk_blocked`); `review` (or `step_up`) refers an
  *      application that would otherwise be approved to an analyst.
  */
@@ -23,7 +24,8 @@ import { creditAttributes, explainScoreReason, scoreReasonCode, type BusinessPur
 import type { BusinessDate } from './dates.js';
 import type { LoanProduct } from './products.js';
 import { parseAnnualRatePercent, RATE_DECIMALS_MAX } from './rates.js';
-import { buildSchedule, type Schedule } from './schedule.js';
+import { buildSchedule } from './schedule.js';
+import { lineExample } from './credit-line.js';
 
 export const BANDS = ['A', 'B', 'C', 'D', 'E'] as const;
 export type Band = (typeof BANDS)[number];
@@ -192,9 +194,7 @@ export function decide(input: DecisionInput): Decision {
   const inRange = eligibility.every((r) => r.passed || (r.rule !== 'amount_out_of_range' && r.rule !== 'term_out_of_range'));
   if (!inRange) return { ...base, status: 'declined', reasons, score: null, offer: null };
 
-  const requested = buildSchedule({ product, principal_minor: input.amount_minor, term_periods: input.term_periods, start_date: input.start_date });
-  if (!requested.ok) throw new Error(`a schedule within the product's ranges failed: ${requested.detail}`);
-  const score = creditScore(input, requested.schedule, policy);
+  const score = creditScore(input, firstPayment(product, input.amount_minor, input.term_periods, input.start_date), policy);
   if (score.band === 'E') {
     const cutoff = policy.bands[policy.bands.length - 1]!.min_score;
     reasons.push({ code: 'credit_score_below_cutoff', kind: 'credit', detail: `score ${score.points.toFixed(0)} is below the cutoff ${cutoff}` });
@@ -204,8 +204,7 @@ export function decide(input: DecisionInput): Decision {
 
   const offered = offerFor(input, score.band, policy);
   if (!offered.ok) return { ...base, status: 'declined', reasons: [...reasons, offered.reason], score, offer: null };
-  const { offer, schedule } = offered;
-  const payment = schedule.instalments[0]!.payment_minor;
+  const { offer, payment_minor: payment } = offered;
   const monthly = input.business.annual_revenue_minor / 12n;
   if (payment * 10_000n > monthly * BigInt(policy.max_payment_to_monthly_revenue_bps)) {
     const detail = `the first instalment ${payment} is more than ${policy.max_payment_to_monthly_revenue_bps / 100}% of monthly revenue ${monthly}`;
@@ -246,7 +245,20 @@ function eligibilityRules(input: DecisionInput, policy: LendingPolicy): Decision
   return rules;
 }
 
-function creditScore(input: DecisionInput, schedule: Schedule, policy: LendingPolicy): CreditScore {
+/**
+ * The first payment the borrower would make: a loan's first instalment (principal and
+ * interest), or a revolving line's first statement with the whole limit drawn on day one
+ * (credit-line.ts `lineExample`). What the score's repayment-to-revenue attribute and the
+ * affordability rule read.
+ */
+export function firstPayment(product: LoanProduct, amount_minor: bigint, term_periods: number, start_date: BusinessDate): bigint {
+  if (product.repayment_method === 'revolving') return lineExample(product, amount_minor, term_periods, start_date).payment_minor;
+  const built = buildSchedule({ product, principal_minor: amount_minor, term_periods, start_date });
+  if (!built.ok) throw new Error(`a schedule within the product's ranges failed: ${built.detail}`);
+  return built.schedule.instalments[0]!.payment_minor;
+}
+
+function creditScore(input: DecisionInput, payment_minor: bigint, policy: LendingPolicy): CreditScore {
   const { product } = input;
   const attributes = creditAttributes({
     term_periods: input.term_periods,
@@ -259,7 +271,7 @@ function creditScore(input: DecisionInput, schedule: Schedule, policy: LendingPo
     active_loans: input.active_loans.count,
     purpose: input.business.purpose,
     owner_age: input.business.owner_age,
-    payment_minor: schedule.instalments[0]!.payment_minor,
+    payment_minor,
     annual_revenue_minor: input.business.annual_revenue_minor,
   });
   const scored = scoreRow(input.card, attributes);
@@ -278,7 +290,7 @@ export function bandOf(points: number, policy: LendingPolicy = LENDING_POLICY): 
   return policy.bands.find((b) => points >= b.min_score)?.band ?? 'E';
 }
 
-type OfferResult = { ok: true; offer: Offer; schedule: Schedule } | { ok: false; reason: Reason };
+type OfferResult = { ok: true; offer: Offer; payment_minor: bigint } | { ok: false; reason: Reason };
 
 function offerFor(input: DecisionInput, band: Exclude<Band, 'E'>, policy: LendingPolicy): OfferResult {
   const { product } = input;
@@ -294,12 +306,10 @@ function offerFor(input: DecisionInput, band: Exclude<Band, 'E'>, policy: Lendin
   const rate = addPercent(product.annual_rate_percent, bandPolicy.margin_percent);
   const priced = pricedProduct(product, rate);
   if (!priced) return { ok: false, reason: { code: 'rate_above_maximum', kind: 'offer', detail: `the band's rate ${rate}% is above the 100% limit` } };
-  const schedule = buildSchedule({ product: priced, principal_minor: amount, term_periods: input.term_periods, start_date: input.start_date });
-  if (!schedule.ok) throw new Error(`an offer within the product's ranges failed: ${schedule.detail}`);
   return {
     ok: true,
     offer: { amount_minor: amount, term_periods: input.term_periods, band, annual_rate_percent: rate, limit_minor: limit, reduced_from_minor: amount < input.amount_minor ? input.amount_minor : null },
-    schedule: schedule.schedule,
+    payment_minor: firstPayment(priced, amount, input.term_periods, input.start_date),
   };
 }
 

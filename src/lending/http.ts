@@ -21,6 +21,7 @@ import type { ApplicationRecord, ApplicationStatus, LoanStatus, PageAfter } from
 import {
   AcceptBody,
   ApplicationCreate,
+  DrawdownBody,
   ApplicationView,
   CustomerId,
   LoanScheduleView,
@@ -37,6 +38,7 @@ import {
   ReviewBody,
   StatementView,
   WriteOffBody,
+  RecoveryBody,
   applicationJson,
   loanJson,
   loanScheduleJson,
@@ -171,9 +173,9 @@ export function registerLendingRoutes(root: FastifyInstance, lending: Lending): 
     const application = known ?? (await lending.getApplication(id));
     if (!application) throw new ProblemError('loan_application_not_found', `no loan application ${id}`);
     const start = (application.decision as { start_date?: string }).start_date;
-    const schedule = await lending.offerSchedule(application, start ? (start as never) : undefined);
+    const preview = await lending.offerPreview(application, start ? (start as never) : undefined);
     const loan = application.status === 'accepted' ? await lending.loanIdOfApplication(application.id) : null;
-    return applicationJson(application, schedule, loan);
+    return applicationJson(application, preview, loan);
   };
 
   app.post(
@@ -241,7 +243,8 @@ export function registerLendingRoutes(root: FastifyInstance, lending: Lending): 
         summary: 'Accept the offer: the loan is opened and paid out',
         description:
           "Opens the loan's ledger accounts and posts one linked chain: the disbursement to the customer's account and the origination fee (if any) into the fee receivable; the loan and its schedule " +
-          'are written in the same transaction. Optionally a lower amount or shorter term within the offer. Accepting again returns the same loan (200).',
+          'are written in the same transaction. Optionally a lower amount or shorter term within the offer. Accepting again returns the same loan (200). ' +
+          'A revolving line is opened with nothing drawn, or with `draw` drawn at once in the same chain; `amount` is then its limit.',
         params: IdParams,
         body: Type.Optional(AcceptBody),
         response: { 200: LoanView, 201: LoanView, ...errorResponses },
@@ -249,8 +252,12 @@ export function registerLendingRoutes(root: FastifyInstance, lending: Lending): 
     },
     async (req, reply) => {
       const body = req.body ?? {};
-      const opened = await lending.accept(req.params.id.toLowerCase(), { amount_minor: body.amount === undefined ? undefined : BigInt(body.amount), term_periods: body.term });
-      if (!opened.ok) fail(opened, opened.field === 'amount' || opened.field === 'term');
+      const opened = await lending.accept(req.params.id.toLowerCase(), {
+        amount_minor: body.amount === undefined ? undefined : BigInt(body.amount),
+        term_periods: body.term,
+        draw_minor: body.draw === undefined ? undefined : BigInt(body.draw),
+      });
+      if (!opened.ok) fail(opened, opened.field === 'amount' || opened.field === 'term' || opened.field === 'draw');
       if (!opened.replayed) req.log.info({ loan_id: opened.loan.id, principal: opened.loan.principal.toString() }, 'loan opened');
       return reply.status(opened.replayed ? 200 : 201).send(loanJson(await loanView(opened.loan.id)));
     },
@@ -387,10 +394,10 @@ export function registerLendingRoutes(root: FastifyInstance, lending: Lending): 
 
   const operationRoute = (
     path: string,
-    scope: 'lending:repay' | 'lending:admin',
+    scope: 'lending:repay' | 'lending:admin' | 'lending:apply',
     summary: string,
     description: string,
-    body: typeof RepaymentBody | typeof PayoffBody | typeof RestructureBody | typeof WriteOffBody,
+    body: typeof RepaymentBody | typeof PayoffBody | typeof RestructureBody | typeof WriteOffBody | typeof DrawdownBody,
     toRequest: (body: Record<string, unknown>) => Parameters<Lending['operate']>[2],
   ) =>
     app.post(
@@ -415,6 +422,15 @@ export function registerLendingRoutes(root: FastifyInstance, lending: Lending): 
     (b) => ({ kind: 'repayment', amount_minor: BigInt(b.amount as string) }),
   );
   operationRoute(
+    'drawdowns',
+    'lending:apply',
+    "Draw on a revolving credit line into the customer's account",
+    'Moves amount from the line (its principal receivable) to the customer\'s account, in the same transaction as the line\'s new balance; first catches up the interest and statements COB has not done yet. ' +
+      'Refused: not_a_credit_line, credit_line_closed (not active, or on or after maturity), credit_line_in_arrears (a statement past due), credit_limit_exceeded (detail: the available amount). 201; the same id and body again is 200.',
+    DrawdownBody,
+    (b) => ({ kind: 'drawdown', amount_minor: BigInt(b.amount as string) }),
+  );
+  operationRoute(
     'payoff',
     'lending:repay',
     'Repay everything today (full early repayment)',
@@ -437,5 +453,28 @@ export function registerLendingRoutes(root: FastifyInstance, lending: Lending): 
     "Clears the loan's receivables: principal against its category's allowance (up to the provision held for it), the rest and the unpaid interest, penalties and fees to write-off expense. The loan becomes written_off.",
     WriteOffBody,
     (b) => ({ kind: 'write_off', reason: b.reason as string }),
+  );
+
+  app.post(
+    '/v1/loans/:id/recoveries',
+    {
+      config: { scope: 'lending:admin' },
+      schema: {
+        tags,
+        summary: 'Record money recovered on a written-off loan',
+        description:
+          "Debits the paying account (the customer's unless from_account_id names another) and credits the bank's recovery income; the loan stays written_off and its `recovered` grows. " +
+          'At most what the write-off cleared, in all (recovery_exceeds_written_off); only for written-off loans (loan_not_written_off). 201; the same id and body again is 200.',
+        params: IdParams,
+        body: RecoveryBody,
+        response: { 200: OperationView, 201: OperationView, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const done = await lending.recover(req.params.id.toLowerCase(), req.body.id.toLowerCase(), BigInt(req.body.amount), req.body.from_account_id?.toLowerCase());
+      if (!done.ok) fail(done);
+      if (!done.replayed) req.log.info({ loan_id: done.operation.loan_id, operation_id: done.operation.id, kind: 'recovery', amount: done.operation.amount.toString() }, 'loan operation');
+      return reply.status(done.replayed ? 200 : 201).send(operationJson(done.operation, await loanView(done.operation.loan_id)));
+    },
   );
 }

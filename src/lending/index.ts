@@ -14,3 +14,4 @@ export * from './accrual.js';
 export * from './allocation.js';
 export * from './aging.js';
 export * from './prepayment.js';
+export * from './credit-line.js';

@@ -111,7 +111,8 @@ export function scheduleOf(product: LoanProduct, start_date: BusinessDate, rows:
   };
 }
 
-const unpaid = (r: InstalmentRow) => r.principal - r.paid_principal + (r.interest - r.paid_interest) + (r.fee - r.paid_fee);
+/** What a row still asks for (principal, interest and fee). */
+export const unpaid = (r: InstalmentRow) => r.principal - r.paid_principal + (r.interest - r.paid_interest) + (r.fee - r.paid_fee);
 
 /**
  * What is due on `date`: the unpaid remainder of every row due by then (by line number),
@@ -208,7 +209,7 @@ export type ChangeResult =
   | { ok: true; kind: 'repayment' | 'payoff' | 'restructure'; change: LoanChange; allocation?: Allocation; quote?: PayoffQuote }
   | { ok: false; code: string; detail: string; field?: string };
 
-function patchesFromAllocation(rows: readonly InstalmentRow[], allocation: Allocation): RowPatch[] {
+export function patchesFromAllocation(rows: readonly InstalmentRow[], allocation: Allocation): RowPatch[] {
   const byNumber = new Map(rows.map((r) => [r.number, r]));
   return allocation.applied
     .filter((a) => a.fee_minor + a.interest_minor + a.principal_minor > 0n)
@@ -227,7 +228,7 @@ function patchesFromAllocation(rows: readonly InstalmentRow[], allocation: Alloc
 }
 
 /** Rows after the patches (for "is anything left?"). */
-function patched(rows: readonly InstalmentRow[], patches: readonly RowPatch[], supersede: readonly number[]): InstalmentRow[] {
+export function patched(rows: readonly InstalmentRow[], patches: readonly RowPatch[], supersede: readonly number[]): InstalmentRow[] {
   const byNumber = new Map(patches.map((p) => [p.number, p]));
   const gone = new Set(supersede);
   return rows.filter((r) => !gone.has(r.number)).map((r) => ({ ...r, ...byNumber.get(r.number) }));

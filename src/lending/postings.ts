@@ -6,6 +6,7 @@
  * | event                        | debit                              | credit                       | code            |
  * |------------------------------|------------------------------------|------------------------------|-----------------|
  * | disbursement                 | loan principal                     | customer account             | disbursement    |
+ * | drawdown (revolving line)    | loan principal                     | customer account             | drawdown        |
  * | origination fee              | loan fee receivable                | bank fee income              | fee_charge      |
  * | interest accrual (catch-up)  | loan interest receivable           | bank interest income         | interest_accrual|
  * | repayment, per component     | customer account                   | loan penalty/fee/interest/principal receivable | repayment_* |
@@ -38,9 +39,12 @@ export function chain(transfers: TransferInput[]): TransferInput[] {
   return transfers.map((t, i) => ({ ...t, flags: i < transfers.length - 1 ? t.flags | TransferFlags.linked : t.flags & ~TransferFlags.linked }));
 }
 
-/** Disbursement of the principal to the customer and, with a fee, its charge into the fee receivable. */
-export function openingPostings(loan: LoanLedger, principal_minor: bigint, fee_minor: bigint): TransferInput[] {
-  const transfers: TransferInput[] = [
+/**
+ * Disbursement of the principal to the customer and, with a fee, its charge into the fee
+ * receivable. A revolving line (`drawdown`) pays out its initial drawdown, if any, instead.
+ */
+export function openingPostings(loan: LoanLedger, principal_minor: bigint, fee_minor: bigint, line = false): TransferInput[] {
+  const transfers: TransferInput[] = line ? drawdownPostings(loan, 'open', principal_minor) : [
     {
       id: tid(postingId(loan.loan_id, 'disbursement', 'open')),
       debit_account_id: acct(loan.accounts.principal),
@@ -63,6 +67,22 @@ export function openingPostings(loan: LoanLedger, principal_minor: bigint, fee_m
     });
   }
   return chain(transfers);
+}
+
+/** A drawdown on a revolving line (none for 0): `at` is the operation id, or `open` for the one with the acceptance. */
+export function drawdownPostings(loan: LoanLedger, at: string, amount_minor: bigint): TransferInput[] {
+  if (amount_minor === 0n) return [];
+  return [
+    {
+      id: tid(postingId(loan.loan_id, 'drawdown', at)),
+      debit_account_id: acct(loan.accounts.principal),
+      credit_account_id: acct(loan.account_id),
+      amount: amount_minor,
+      code: LendingTransferCodes.drawdown,
+      flags: 0,
+      metadata: { loan_id: loan.loan_id, event: 'drawdown' },
+    },
+  ];
 }
 
 /** Day-by-day accruals, exactly as COB posts them (src/lending/cob-accrue.ts: same id, accounts, code and flags). */

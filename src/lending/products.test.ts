@@ -21,6 +21,13 @@ const GOOD: ProductInput = {
   early_repayment: { allowed: true, fee_bps: 100, min_months: 6 },
 };
 const input = (patch: Partial<Record<keyof ProductInput, unknown>>): ProductInput => ({ ...GOOD, ...patch }) as ProductInput;
+/** What makes GOOD a revolving line. */
+const LINE = {
+  repayment_method: 'revolving',
+  day_count: 'actual/365',
+  early_repayment: { allowed: true, fee_bps: 0, min_months: 0 },
+  minimum_payment: { bps: 500, floor_minor: '10000' },
+};
 
 function refusal(result: ProductResult): { field: string; code: string; detail: string } {
   if (result.ok) throw new Error('expected the product to be refused');
@@ -42,13 +49,16 @@ describe('validateProduct', () => {
     });
   });
 
-  it('accepts every method, frequency and day count', () => {
-    for (const repayment_method of ['annuity', 'equal_principal', 'interest_only', 'revolving']) {
+  it('accepts every method, frequency and day count (a revolving line on actual/365, with its minimum payment)', () => {
+    for (const repayment_method of ['annuity', 'equal_principal', 'interest_only']) {
       for (const frequency of ['monthly', 'quarterly', 'weekly']) {
         for (const day_count of ['30/360', 'actual/365']) {
-          expect(validateProduct(input({ repayment_method, frequency, day_count })).ok).toBe(true);
+          expect(validateProduct(input({ repayment_method, frequency, day_count }))).toMatchObject({ ok: true, product: { minimum_payment: null } });
         }
       }
+    }
+    for (const frequency of ['monthly', 'quarterly', 'weekly']) {
+      expect(validateProduct(input({ ...LINE, frequency }))).toMatchObject({ ok: true, product: { repayment_method: 'revolving', minimum_payment: { bps: 500, floor_minor: 10_000n } } });
     }
     expect(validateProduct(input({ currency: 'JPY' }))).toMatchObject({ ok: true, product: { currency_scale: 0 } });
   });
@@ -83,6 +93,13 @@ describe('validateProduct', () => {
     ['early allowed', { early_repayment: { allowed: 'yes', fee_bps: 0, min_months: 0 } }, 'early_repayment.allowed', 'invalid_type'],
     ['early fee', { early_repayment: { allowed: true, fee_bps: -1, min_months: 0 } }, 'early_repayment.fee_bps', 'out_of_range'],
     ['early months', { early_repayment: { allowed: true, fee_bps: 0, min_months: 601 } }, 'early_repayment.min_months', 'out_of_range'],
+    ['a minimum payment on a scheduled loan', { minimum_payment: { bps: 500, floor_minor: '0' } }, 'minimum_payment', 'incompatible_option'],
+    ['a line on 30/360', { ...LINE, day_count: '30/360' }, 'day_count', 'incompatible_option'],
+    ['a line without a minimum payment', { ...LINE, minimum_payment: undefined }, 'minimum_payment', 'invalid_type'],
+    ['a line with an early-repayment fee', { ...LINE, early_repayment: { allowed: true, fee_bps: 100, min_months: 0 } }, 'early_repayment', 'incompatible_option'],
+    ['a line that forbids early repayment', { ...LINE, early_repayment: { allowed: false, fee_bps: 0, min_months: 0 } }, 'early_repayment', 'incompatible_option'],
+    ['a line minimum payment bps', { ...LINE, minimum_payment: { bps: 10_001, floor_minor: '0' } }, 'minimum_payment.bps', 'out_of_range'],
+    ['a line minimum payment floor', { ...LINE, minimum_payment: { bps: 100, floor_minor: '-5' } }, 'minimum_payment.floor_minor', 'invalid_format'],
   ];
   for (const [name, patch, field, code] of refusals) {
     it(`refuses ${name}`, () => {

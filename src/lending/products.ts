@@ -8,6 +8,16 @@
  * front would lend less than the contract says (the PRC Civil Code art. 670 treats interest
  * taken out of the principal in advance as reducing the loan), and capitalising it would
  * charge interest on a fee.
+ *
+ * A revolving credit line (`repayment_method: 'revolving'`, docs/lending.md "Revolving
+ * credit lines") reads some fields differently: the amount range is the range of credit
+ * limits, the term is the line's tenor in periods (drawdowns until maturity), the frequency
+ * is the statement cycle, and `minimum_payment` (required for a line, refused for the other
+ * methods) says how much principal each statement bills. A line accrues interest daily on
+ * a changing balance, which only actual/365 gives a per-day rule for (30E/360 has days that
+ * carry no interest and days that carry three), so a line must be actual/365. Early
+ * repayment of a line is always allowed and free: its drawn balance can be repaid at any
+ * time, so `early_repayment` must say so (the default).
  */
 import { isKnownCurrency, currencyScale } from '../ledger/currencies.js';
 import { isDayCount, type DayCount } from './daycount.js';
@@ -48,6 +58,14 @@ export interface EarlyRepaymentRule {
   min_months: number;
 }
 
+/** What each statement of a revolving line bills as principal (credit-line.ts `minimumPayment`). */
+export interface MinimumPaymentRule {
+  /** Basis points of the unbilled drawn balance, rounded up. */
+  bps: number;
+  /** At least this much (but never more than the balance). */
+  floor_minor: bigint;
+}
+
 export interface LoanProduct {
   id: string;
   version: number;
@@ -72,6 +90,8 @@ export interface LoanProduct {
   /** Charged on overdue principal only, per overdue day (see accrual.ts). */
   penalty_annual_rate: Rational;
   early_repayment: EarlyRepaymentRule;
+  /** Revolving lines only (null for the other methods). */
+  minimum_payment: MinimumPaymentRule | null;
 }
 
 /** What a client sends: money as bigint or its decimal string, rates as percent strings. */
@@ -92,9 +112,11 @@ export interface ProductInput {
   grace_days: number;
   penalty_annual_rate_percent: string;
   early_repayment: EarlyRepaymentRule;
+  /** Required for a revolving line; absent (or null) for the other methods. */
+  minimum_payment?: { bps: number; floor_minor: bigint | string } | null | undefined;
 }
 
-export const PRODUCT_ERROR_CODES = ['invalid_type', 'invalid_format', 'out_of_range', 'range_inverted', 'unknown_currency', 'unknown_option'] as const;
+export const PRODUCT_ERROR_CODES = ['invalid_type', 'invalid_format', 'out_of_range', 'range_inverted', 'unknown_currency', 'unknown_option', 'incompatible_option'] as const;
 export type ProductErrorCode = (typeof PRODUCT_ERROR_CODES)[number];
 
 export type ProductResult = { ok: true; product: LoanProduct } | { ok: false; field: string; code: ProductErrorCode; detail: string };
@@ -160,6 +182,7 @@ function readProduct(input: ProductInput): LoanProduct {
     fee_bps: readInteger(early.fee_bps, 'early_repayment.fee_bps', 0, BPS_MAX),
     min_months: readInteger(early.min_months, 'early_repayment.min_months', 0, MONTHS_MAX),
   };
+  const minimum_payment = readLineRules(input, repayment_method, day_count, early_repayment);
   return {
     id,
     version,
@@ -180,6 +203,25 @@ function readProduct(input: ProductInput): LoanProduct {
     penalty_annual_rate_percent: input.penalty_annual_rate_percent,
     penalty_annual_rate,
     early_repayment,
+    minimum_payment,
+  };
+}
+
+/** The fields a revolving line needs, and refuses (docs/lending.md, "Revolving credit lines"). */
+function readLineRules(input: ProductInput, method: RepaymentMethod, day_count: DayCount, early: EarlyRepaymentRule): MinimumPaymentRule | null {
+  const rule = input.minimum_payment;
+  if (method !== 'revolving') {
+    if (rule !== undefined && rule !== null) reject('minimum_payment', 'incompatible_option', 'minimum_payment is for revolving lines only; a scheduled loan repays by its schedule');
+    return null;
+  }
+  if (day_count !== 'actual/365') reject('day_count', 'incompatible_option', 'a revolving line accrues interest daily on a changing balance: day_count must be "actual/365" (30E/360 has days with no interest and days with three)');
+  if (!early.allowed || early.fee_bps !== 0 || early.min_months !== 0) {
+    reject('early_repayment', 'incompatible_option', 'a revolving line can always be repaid early without a fee: early_repayment must be { allowed: true, fee_bps: 0, min_months: 0 }');
+  }
+  if (typeof rule !== 'object' || rule === null) return reject('minimum_payment', 'invalid_type', 'a revolving line needs minimum_payment { bps, floor_minor }');
+  return {
+    bps: readInteger(rule.bps, 'minimum_payment.bps', 0, BPS_MAX),
+    floor_minor: readMinor(rule.floor_minor, 'minimum_payment.floor_minor', 0n),
   };
 }
 

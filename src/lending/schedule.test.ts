@@ -12,6 +12,7 @@ import { rational } from './rational.js';
 import { testProduct } from '../../test/helpers/lending-product.js';
 
 const product = testProduct;
+const REVOLVING = { repayment_method: 'revolving', day_count: 'actual/365', minimum_payment: { bps: 500, floor_minor: 0n } } as const;
 
 function schedule(request: Omit<ScheduleRequest, 'product'> & { product?: LoanProduct }): Schedule {
   const result = buildSchedule({ product: product(), ...request });
@@ -178,7 +179,7 @@ describe('fees and refusals', () => {
     expect(buildSchedule({ product: p, principal_minor: 1_001n, term_periods: 6, start_date: d('2024-01-01') })).toMatchObject({ ok: false, code: 'principal_out_of_range' });
     expect(buildSchedule({ product: p, principal_minor: 500n, term_periods: 13, start_date: d('2024-01-01') })).toMatchObject({ ok: false, field: 'term_periods', code: 'term_out_of_range' });
     expect(buildSchedule({ product: p, principal_minor: 500n, term_periods: 2.5, start_date: d('2024-01-01') })).toMatchObject({ ok: false, code: 'term_out_of_range' });
-    expect(buildSchedule({ product: product({ repayment_method: 'revolving' }), principal_minor: 500n, term_periods: 6, start_date: d('2024-01-01') })).toMatchObject({
+    expect(buildSchedule({ product: product(REVOLVING), principal_minor: 500n, term_periods: 6, start_date: d('2024-01-01') })).toMatchObject({
       ok: false,
       code: 'schedule_not_applicable',
     });
@@ -187,9 +188,10 @@ describe('fees and refusals', () => {
 
 describe('dailyInterest (revolving)', () => {
   it('is one day of the day count, exact and unrounded', () => {
-    const p = product({ repayment_method: 'revolving', annual_rate_percent: '3.65', day_count: 'actual/365' });
+    const p = product({ ...REVOLVING, annual_rate_percent: '3.65' });
     expect(dailyInterest(1_000_001n, p, d('2024-02-29'))).toEqual(rational(1_000_001n, 10_000n));
-    const q = product({ repayment_method: 'revolving', annual_rate_percent: '3.6' });
+    // The rule of a day on 30E/360 (a line must be actual/365, but the day count's own rule is this).
+    const q = { annual_rate: rational(36n, 1_000n), day_count: '30/360' as const };
     expect(dailyInterest(1_000_000n, q, d('2024-01-15'))).toEqual(rational(100n));
     expect(dailyInterest(1_000_000n, q, d('2024-01-30'))).toEqual(rational(0n)); // 30E/360: the 30th of a 31-day month carries none
     expect(dailyInterest(1_000_000n, q, d('2023-02-28'))).toEqual(rational(300n)); // …and Feb 28 of a common year carries 3 days

@@ -11,10 +11,11 @@ import { BUSINESS_PURPOSES } from './credit-model.js';
 import { DAY_COUNTS } from './daycount.js';
 import { FREQUENCIES, PRODUCT_ID_PATTERN, REPAYMENT_METHODS, TERM_PERIODS_MAX, type LoanProduct } from './products.js';
 import type { Schedule } from './schedule.js';
+import type { LineExample } from './credit-line.js';
 import type { PayoffQuote } from './prepayment.js';
 import type { InstalmentRow } from './loan-state.js';
 import { jsonSafe } from './servicing.js';
-import type { ApplicationInput, LoanDetail, StatementLine } from './service.js';
+import type { ApplicationInput, LoanDetail, OfferPreview, StatementLine } from './service.js';
 import type { ApplicationRecord, OperationRecord, ProductRecord } from './store.js';
 
 const Timestamp = Type.String({ format: 'date-time' });
@@ -41,7 +42,7 @@ export const ProductSave = Type.Object(
     term_max_periods: Type.Integer({ description: `Longest term in periods (1..${TERM_PERIODS_MAX})` }),
     annual_rate_percent: { ...Percent, description: 'The nominal annual rate of band A; the other bands add their margin (docs/lending.md)' },
     day_count: literals(DAY_COUNTS),
-    repayment_method: literals(REPAYMENT_METHODS.filter((m) => m !== 'revolving'), 'annuity, equal_principal or interest_only'),
+    repayment_method: literals(REPAYMENT_METHODS, 'annuity, equal_principal, interest_only, or revolving (a credit line: the amounts are its limit, the term its tenor, the frequency its statement cycle)'),
     frequency: literals(FREQUENCIES),
     origination_fee: Type.Optional(
       Type.Object(
@@ -55,6 +56,15 @@ export const ProductSave = Type.Object(
       Type.Object(
         { allowed: Type.Boolean(), fee_bps: Type.Integer({ description: '0..10000 bps of the principal prepaid' }), min_months: Type.Integer({ description: 'allowed from start + this many months' }) },
         { additionalProperties: false, description: 'Default: allowed at any time without a fee' },
+      ),
+    ),
+    minimum_payment: Type.Optional(
+      Type.Object(
+        {
+          bps: Type.Integer({ description: '0..10000 basis points of the unbilled drawn balance, rounded up' }),
+          floor_minor: Type.String({ maxLength: 20, description: 'At least this much (never more than the balance), minor units' }),
+        },
+        { additionalProperties: false, description: 'Revolving lines only (required for them): the principal each statement bills; the last statement bills the whole balance' },
       ),
     ),
   },
@@ -88,6 +98,7 @@ const ProductFields = {
   grace_days: Type.Integer(),
   penalty_annual_rate_percent: Type.String(),
   early_repayment: Type.Object({ allowed: Type.Boolean(), fee_bps: Type.Integer(), min_months: Type.Integer() }),
+  minimum_payment: Type.Union([Type.Object({ bps: Type.Integer(), floor_minor: MinorUnits }), Type.Null()], { description: 'Revolving lines: the principal each statement bills' }),
   created_by: Type.String(),
   created_at: Timestamp,
 };
@@ -114,6 +125,7 @@ export function productViewJson(record: ProductRecord, product: LoanProduct) {
     grace_days: product.grace_days,
     penalty_annual_rate_percent: product.penalty_annual_rate_percent,
     early_repayment: product.early_repayment,
+    minimum_payment: product.minimum_payment ? { bps: product.minimum_payment.bps, floor_minor: product.minimum_payment.floor_minor.toString() } : null,
     created_by: record.created_by,
     created_at: record.created_at.toISOString(),
   };
@@ -179,6 +191,7 @@ export const AcceptBody = Type.Object(
   {
     amount: Type.Optional({ ...AmountString, description: 'At most the offer (default: the offer)' }),
     term: Type.Optional(Type.Integer({ minimum: 1, maximum: TERM_PERIODS_MAX, description: "At most the offer's term (default: the offer's)" })),
+    draw: Type.Optional({ ...MinorOrZero, description: "Revolving lines only: drawn at once into the customer's account, in the opening chain (default 0, at most the limit)" }),
   },
   { additionalProperties: false },
 );
@@ -240,6 +253,43 @@ export function scheduleJson(s: Schedule) {
   };
 }
 
+const LineOfferView = Type.Object({
+  credit_limit: MinorUnits,
+  tenor: Type.Integer({ description: 'Statements until maturity (the term, in the frequency\'s periods)' }),
+  maturity_date: DateString,
+  first_statement_date: DateString,
+  minimum_payment: Type.Object({ bps: Type.Integer(), floor_minor: MinorUnits }),
+  example: Type.Object(
+    {
+      drawn: { ...MinorUnits, description: 'The whole limit, drawn on the start date' },
+      cycle_days: Type.Integer(),
+      cycle_interest: { ...MinorUnits, description: "Cycle 1's interest on it (daily, floor-and-carry, actual/365)" },
+      minimum_payment: { ...MinorUnits, description: "Statement 1's principal" },
+      fee: { ...MinorUnits, description: 'The origination fee, billed on statement 1' },
+      payment: { ...MinorUnits, description: 'cycle_interest + minimum_payment (the fee beside it)' },
+    },
+    { description: 'What statement 1 would bill if the whole limit were drawn at once' },
+  ),
+});
+
+function lineOfferJson(e: LineExample) {
+  return {
+    credit_limit: e.credit_limit_minor.toString(),
+    tenor: e.term_periods,
+    maturity_date: e.maturity_date,
+    first_statement_date: e.first_statement_date,
+    minimum_payment: { bps: e.minimum_payment.bps, floor_minor: e.minimum_payment.floor_minor.toString() },
+    example: {
+      drawn: e.credit_limit_minor.toString(),
+      cycle_days: e.cycle_days,
+      cycle_interest: e.cycle_interest_minor.toString(),
+      minimum_payment: e.minimum_payment_minor.toString(),
+      fee: e.fee_minor.toString(),
+      payment: e.payment_minor.toString(),
+    },
+  };
+}
+
 const Reason = Type.Object({
   code: Type.String(),
   kind: Type.String({ description: 'eligibility | credit | offer | risk' }),
@@ -268,7 +318,8 @@ export const ApplicationView = Type.Object({
       reduced_from: Type.Union([MinorUnits, Type.Null()], { description: 'The amount asked, when the offer is lower' }),
       origination_fee: MinorUnits,
       expires_at: Type.Union([Timestamp, Type.Null()]),
-      schedule: ScheduleView,
+      schedule: Type.Union([ScheduleView, Type.Null()], { description: 'The repayment schedule; null for a revolving line (see credit_line)' }),
+      credit_line: Type.Union([LineOfferView, Type.Null()], { description: 'A revolving line: its terms and an example cycle instead of a schedule' }),
     }),
     Type.Null(),
   ]),
@@ -278,7 +329,7 @@ export const ApplicationView = Type.Object({
   updated_at: Timestamp,
 });
 
-export function applicationJson(a: ApplicationRecord, schedule: Schedule | null, loan_id: string | null) {
+export function applicationJson(a: ApplicationRecord, preview: OfferPreview | null, loan_id: string | null) {
   const decision = a.decision as { reasons?: unknown[]; offer?: { band?: string; limit_minor?: string; reduced_from_minor?: string | null } | null };
   return {
     id: a.id,
@@ -292,7 +343,7 @@ export function applicationJson(a: ApplicationRecord, schedule: Schedule | null,
     reasons: (decision.reasons ?? []) as Static<typeof Reason>[],
     decision: a.decision,
     offer:
-      a.offer_amount !== null && schedule
+      a.offer_amount !== null && preview
         ? {
             amount: a.offer_amount.toString(),
             term: a.offer_term!,
@@ -300,9 +351,10 @@ export function applicationJson(a: ApplicationRecord, schedule: Schedule | null,
             band: decision.offer?.band ?? '',
             limit: decision.offer?.limit_minor ?? a.offer_amount.toString(),
             reduced_from: decision.offer?.reduced_from_minor ?? null,
-            origination_fee: schedule.totals.fee_minor.toString(),
+            origination_fee: (preview.schedule ? preview.schedule.totals.fee_minor : preview.line.fee_minor).toString(),
             expires_at: a.offer_expires_at?.toISOString() ?? null,
-            schedule: scheduleJson(schedule),
+            schedule: preview.schedule ? scheduleJson(preview.schedule) : null,
+            credit_line: preview.line ? lineOfferJson(preview.line) : null,
           }
         : null,
     loan_id,
@@ -315,6 +367,17 @@ export function applicationJson(a: ApplicationRecord, schedule: Schedule | null,
 // ------------------------------------------------------------------ loans
 
 const Balances = Type.Object({ principal: MinorUnits, interest: MinorUnits, penalty: MinorUnits, fee: MinorUnits });
+
+const LineView = Type.Object({
+  credit_limit: MinorUnits,
+  drawn: { ...MinorUnits, description: 'The drawn balance: what is owed of the principal (billed and not)' },
+  available: { ...MinorUnits, description: 'credit_limit − drawn: what may be drawn now (if the line is active, not matured and not in arrears)' },
+  unbilled_principal: { ...MinorUnits, description: 'The drawn balance not billed yet (interest accrues on it)' },
+  unbilled_interest: { ...MinorUnits, description: 'Interest accrued since the last statement' },
+  last_statement_date: Type.Union([DateString, Type.Null()]),
+  next_statement_date: Type.Union([DateString, Type.Null()], { description: 'null after the last statement (at maturity)' }),
+  minimum_payment: Type.Object({ bps: Type.Integer(), floor_minor: MinorUnits }),
+});
 
 export const LoanView = Type.Object({
   id: Type.String(),
@@ -340,12 +403,30 @@ export const LoanView = Type.Object({
   ledger: { ...Balances, description: 'The debit balances of the four ledger accounts' },
   reconciled: Type.Boolean({ description: 'balances and ledger agree (they always should)' }),
   next_due: Type.Union([Type.Object({ due_date: DateString, amount: MinorUnits }), Type.Null()], { description: 'The oldest unpaid instalment' }),
+  credit_line: Type.Union([LineView, Type.Null()], { description: 'A revolving line (principal is then what was drawn in all); null for a term loan' }),
+  recovered: { ...MinorUnits, description: 'Money recovered after a write-off (POST …/recoveries); 0 otherwise' },
   last_cob_date: Type.Union([DateString, Type.Null()]),
   last_accrual_date: Type.Union([DateString, Type.Null()]),
   closed_at: Type.Union([Timestamp, Type.Null()]),
   created_at: Timestamp,
   updated_at: Timestamp,
 });
+
+function lineJson(d: LoanDetail) {
+  const { loan } = d;
+  if (!loan.line) return null;
+  const rule = d.product.minimum_payment;
+  return {
+    credit_limit: loan.line.credit_limit.toString(),
+    drawn: loan.outstanding_principal.toString(),
+    available: (loan.line.credit_limit - loan.outstanding_principal).toString(),
+    unbilled_principal: loan.line.unbilled_principal.toString(),
+    unbilled_interest: loan.line.unbilled_interest.toString(),
+    last_statement_date: loan.line.last_statement_date,
+    next_statement_date: loan.line.next_statement_date,
+    minimum_payment: { bps: rule?.bps ?? 0, floor_minor: (rule?.floor_minor ?? 0n).toString() },
+  };
+}
 
 const balancesJson = (b: { principal: bigint; interest: bigint; penalty: bigint; fee: bigint }) => ({
   principal: b.principal.toString(),
@@ -387,6 +468,8 @@ export function loanJson(d: LoanDetail) {
       loan.status === 'active' && unpaid
         ? { due_date: unpaid.due_date, amount: (unpaid.principal + unpaid.interest + unpaid.fee - unpaid.paid_principal - unpaid.paid_interest - unpaid.paid_fee).toString() }
         : null,
+    credit_line: lineJson(d),
+    recovered: loan.recovered.toString(),
     last_cob_date: loan.last_cob_date,
     last_accrual_date: loan.last_accrual_date,
     closed_at: loan.closed_at?.toISOString() ?? null,
@@ -463,6 +546,7 @@ export const StatementView = Type.Object({
     }),
   ),
   balances: Balances,
+  drawdowns: Type.Array(Type.Object({ transfer_id: Type.String(), at: Timestamp, amount: MinorUnits }), { description: "A revolving line's drawdowns (its lines with event drawdown); empty for a term loan" }),
   truncated: Type.Boolean({ description: 'More than 10,000 lines on an account: the oldest 10,000 are shown' }),
 });
 
@@ -483,6 +567,9 @@ export function statementJson(loanId: string, currency: string, lines: readonly 
       balance_after: l.balance_after.toString(),
     })),
     balances: balancesJson(balances),
+    drawdowns: lines
+      .filter((l) => l.transfer.code === LendingTransferCodes.drawdown)
+      .map((l) => ({ transfer_id: l.transfer.id, at: l.transfer.created_at.toISOString(), amount: l.transfer.amount.toString() })),
     truncated,
   };
 }
@@ -495,20 +582,35 @@ export const PayoffBody = Type.Object(
   { id: Uuid, amount: Type.Optional({ ...AmountString, description: 'The quoted payoff amount: refused (payoff_amount_changed) if the payoff is now different' }) },
   { additionalProperties: false },
 );
+export const DrawdownBody = Type.Object(
+  {
+    id: { ...Uuid, description: 'The operation id, chosen by the client: repeating it is a safe retry' },
+    amount: { ...AmountString, description: "Drawn into the customer's account; at most the available credit" },
+  },
+  { additionalProperties: false },
+);
 export const RestructureBody = Type.Object(
   { id: Uuid, term: Type.Integer({ minimum: 1, maximum: TERM_PERIODS_MAX, description: 'The new number of periods, from today' }) },
   { additionalProperties: false },
 );
 export const WriteOffBody = Type.Object({ id: Uuid, reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false });
+export const RecoveryBody = Type.Object(
+  {
+    id: { ...Uuid, description: 'The operation id, chosen by the client: repeating it is a safe retry' },
+    amount: { ...AmountString, description: 'Recovered; at most what the write-off cleared less what was recovered before' },
+    from_account_id: Type.Optional({ ...Uuid, description: "The account the money comes from (a collections or collateral-proceeds account); default the customer's account" }),
+  },
+  { additionalProperties: false },
+);
 
 const Components = Type.Object({ penalty: MinorUnits, fee: MinorUnits, interest: MinorUnits, principal: MinorUnits });
 
 export const OperationView = Type.Object({
   id: Type.String(),
   loan_id: Type.String(),
-  kind: Type.String({ description: 'repayment | payoff | restructure | write_off' }),
+  kind: Type.String({ description: 'repayment | payoff | restructure | write_off | drawdown | recovery' }),
   business_date: DateString,
-  amount: { ...MinorUnits, description: "Taken from the customer's account" },
+  amount: { ...MinorUnits, description: "Taken from the customer's account (a drawdown: paid into it)" },
   paid: { ...Components, description: 'Credited to each receivable, in allocation order' },
   prepaid_principal: { ...MinorUnits, description: 'The part of paid.principal that was not yet due' },
   early_repayment_fee: MinorUnits,

@@ -14,16 +14,20 @@ import type { Risk } from '../risk/service.js';
 import * as riskStore from '../risk/store.js';
 import { validateScorecard, type Scorecard } from '../risk/scorecard.js';
 import type { Clock } from '../server/clock.js';
-import { bankAccount, bankAccountCode, LOAN_ACCOUNT_CODES, loanAccounts, RECEIVABLE_FLAGS, type BankAccountKind, type LoanAccountKind } from './accounts.js';
+import { bankAccount, bankAccountCode, LOAN_ACCOUNT_CODES, loanAccounts, postingId, RECEIVABLE_FLAGS, type BankAccountKind, type LoanAccountKind } from './accounts.js';
 import { LOAN_CATEGORIES } from './aging.js';
 import { CREDIT_MODEL_ID, CREDIT_MODEL_METRICS, trainCreditScorecard } from './credit-model.js';
 import { addDays, businessDate, daysBetween, type BusinessDate } from './dates.js';
 import { decide, LENDING_POLICY, pricedProduct, type BusinessFacts, type Decision, type LendingPolicy } from './decision.js';
 import { quotePayoff, rowsFromSchedule, scheduleOf, unpaidFees, type InstalmentRow } from './loan-state.js';
 import { validateProduct, type LoanProduct, type ProductInput } from './products.js';
+import { lineExample, lineTerms, maturityOf, type LineExample } from './credit-line.js';
+import { lineCatchUp, lineRowsMismatch, openingLine, quoteLinePayoff } from './line-state.js';
+import { lineStateOf, lineTermsOf } from './line-servicing.js';
 import { buildSchedule, originationFee, type Schedule } from './schedule.js';
 import { CATCH_UP_DAYS_MAX, jsonSafe, loanState, openWork, operationWork, type OpenOutcome, type OperationOutcome, type OperationRequest, type Refusal } from './servicing.js';
 import * as store from './store.js';
+import { recoveryWork } from './recoveries.js';
 
 /** Turnover is read over this window, from at most TURNOVER_TRANSFERS_MAX transfers a side. */
 export const TURNOVER_DAYS = 90;
@@ -58,9 +62,15 @@ export interface ApplicationInput {
 export type ApplyOutcome = { ok: true; application: store.ApplicationRecord; replayed: boolean } | Refusal;
 
 export interface AcceptInput {
+  /** A revolving line's limit. */
   amount_minor?: bigint | undefined;
   term_periods?: number | undefined;
+  /** A revolving line only: drawn at once, in the opening chain (default nothing). */
+  draw_minor?: bigint | undefined;
 }
+
+/** What an offer shows before acceptance: a loan's schedule, or a revolving line's terms and example. */
+export type OfferPreview = { schedule: Schedule; line: null } | { schedule: null; line: LineExample };
 
 export interface LoanBalances {
   principal: bigint;
@@ -125,9 +135,6 @@ export class Lending {
       const version = (latest?.version ?? 0) + 1;
       const checked = validateProduct({ ...body, id, version } as ProductInput);
       if (!checked.ok) return { ok: false, code: 'invalid_loan_product', field: checked.field, detail: `${checked.code}: ${checked.detail}` };
-      if (checked.product.repayment_method === 'revolving') {
-        return { ok: false, code: 'invalid_loan_product', field: 'repayment_method', detail: 'unknown_option: revolving lines are not offered yet; use annuity, equal_principal or interest_only' };
-      }
       if (latest && latest.status === 'active' && sameProduct(latest.body, productJson(checked.product))) {
         return { ok: true, view: { record: latest, product: this.productOf(latest) }, created: false };
       }
@@ -310,13 +317,17 @@ export class Lending {
     return store.listApplications(this.db, filter, after, limit);
   }
 
-  /** The offer's schedule, as it would be if accepted today (the loan starts on the accept date). */
-  async offerSchedule(application: store.ApplicationRecord, start: BusinessDate = businessDateOf(this.clock.now())): Promise<Schedule | null> {
+  /**
+   * The offer's schedule, as it would be if accepted today (the loan starts on the accept
+   * date); for a revolving line, its terms and an example cycle instead (credit-line.ts).
+   */
+  async offerPreview(application: store.ApplicationRecord, start: BusinessDate = businessDateOf(this.clock.now())): Promise<OfferPreview | null> {
     if (application.offer_amount === null || application.offer_term === null || application.offer_rate_percent === null) return null;
     const product = await this.productVersionOf(application);
+    if (product.repayment_method === 'revolving') return { schedule: null, line: lineExample(product, application.offer_amount, application.offer_term, start) };
     const built = buildSchedule({ product, principal_minor: application.offer_amount, term_periods: application.offer_term, start_date: start });
     if (!built.ok) throw new Error(`application ${application.id}: its offer makes no schedule (${built.detail})`);
-    return built.schedule;
+    return { schedule: built.schedule, line: null };
   }
 
   /** A product version's terms never change (only its status does), so each process keeps the ones it read. */
@@ -367,8 +378,11 @@ export class Lending {
     if (!application) return { ok: false, code: 'loan_application_not_found', detail: `no loan application ${id}` };
     if (application.status === 'accepted') {
       const loan = (await store.loanOfApplication(this.db, id))!;
-      const differs = (input.amount_minor !== undefined && input.amount_minor !== loan.principal) || (input.term_periods !== undefined && input.term_periods !== termOf(loan));
-      if (differs) return { ok: false, code: 'application_already_accepted', detail: `the offer was accepted as loan ${loan.id} for ${loan.principal} over ${termOf(loan)} periods` };
+      const amount = loan.line?.credit_limit ?? loan.principal;
+      const draw = loan.line ? ((await store.getOperation(this.db, initialDrawdownId(loan.id)))?.amount ?? 0n) : undefined;
+      const differs = (input.amount_minor !== undefined && input.amount_minor !== amount) || (input.term_periods !== undefined && input.term_periods !== termOf(loan))
+        || (input.draw_minor !== undefined && input.draw_minor !== draw);
+      if (differs) return { ok: false, code: 'application_already_accepted', detail: `the offer was accepted as loan ${loan.id} for ${amount} over ${termOf(loan)} periods${draw !== undefined ? `, ${draw} drawn at opening` : ''}` };
       return { ok: true, loan, replayed: true };
     }
     const now = this.clock.now();
@@ -388,13 +402,24 @@ export class Lending {
       return { ok: false, code: 'outside_offer', field: 'term', detail: `the offer's term is ${product.term_min_periods}..${application.offer_term} periods` };
     }
     const start = businessDateOf(now);
-    const built = buildSchedule({ product, principal_minor: amount, term_periods: term, start_date: start });
-    if (!built.ok) return { ok: false, code: 'outside_offer', field: built.field === 'term_periods' ? 'term' : 'amount', detail: built.detail };
-    const schedule = built.schedule;
     const loanId = loanIdOf(id);
+    const revolving = product.repayment_method === 'revolving';
+    if (!revolving && input.draw_minor !== undefined) return { ok: false, code: 'not_a_credit_line', field: 'draw', detail: `a ${product.repayment_method} loan pays out its amount; only a revolving line takes a draw` };
+    let opened: { rows: InstalmentRow[]; maturity_date: BusinessDate; principal: bigint; line: store.LineRecord | null; initial_drawdown?: store.OperationRecord };
+    if (revolving) {
+      const draw = input.draw_minor ?? 0n;
+      if (draw > amount) return { ok: false, code: 'outside_offer', field: 'draw', detail: `the initial drawdown is at most the line's limit ${amount}` };
+      const terms = lineTerms(product, start, term);
+      const line = openingLine(terms, amount, draw, originationFee(product, amount));
+      opened = { rows: [line.row], maturity_date: maturityOf(terms), principal: draw, line: line.record, initial_drawdown: draw > 0n ? initialDrawdown(loanId, id, start, draw, now) : undefined };
+    } else {
+      const built = buildSchedule({ product, principal_minor: amount, term_periods: term, start_date: start });
+      if (!built.ok) return { ok: false, code: 'outside_offer', field: built.field === 'term_periods' ? 'term' : 'amount', detail: built.detail };
+      const rows = rowsFromSchedule(built.schedule, 1);
+      opened = { rows, maturity_date: rows[rows.length - 1]!.due_date, principal: amount, line: null };
+    }
     const accounts = loanAccounts(loanId);
     await this.openAccounts(loanId, product.currency);
-    const rows = rowsFromSchedule(schedule, 1);
     const decision = application.decision as { offer?: { band?: string } };
     const loan: store.LoanRecord = {
       id: loanId,
@@ -405,15 +430,15 @@ export class Lending {
       product_id: product.id,
       product_version: product.version,
       terms: { ...productJson(product), term_periods: term, band: decision.offer?.band ?? null, policy_version: this.policy.version },
-      principal: amount,
+      principal: opened.principal,
       start_date: start,
-      maturity_date: rows[rows.length - 1]!.due_date,
+      maturity_date: opened.maturity_date,
       status: 'active',
       principal_account_id: accounts.principal,
       interest_account_id: accounts.interest,
       penalty_account_id: accounts.penalty,
       fee_account_id: accounts.fee,
-      outstanding_principal: amount,
+      outstanding_principal: opened.principal,
       accrued_interest: 0n,
       penalty_due: 0n,
       days_past_due: 0,
@@ -423,9 +448,12 @@ export class Lending {
       closed_at: null,
       created_at: now,
       updated_at: now,
+      recovered: 0n,
+      line: opened.line,
     };
     const fee = originationFee(product, amount);
-    return this.ledger.writer.join(openWork({ application_id: id, loan, rows, fee_minor: fee }, { loan_id: loanId, currency: product.currency, account_id: application.account_id, accounts }));
+    const opening = { application_id: id, loan, rows: opened.rows, fee_minor: fee, initial_drawdown: opened.initial_drawdown };
+    return this.ledger.writer.join(openWork(opening, { loan_id: loanId, currency: product.currency, account_id: application.account_id, accounts }));
   }
 
   /**
@@ -472,7 +500,9 @@ export class Lending {
       };
       const ledger = { principal: balance(accounts.principal), interest: balance(accounts.interest), penalty: balance(accounts.penalty), fee: balance(accounts.fee) };
       const book = { principal: loan.outstanding_principal, interest: loan.accrued_interest, penalty: loan.penalty_due, fee: unpaidFees(all) };
-      const reconciled = ledger.principal === book.principal && ledger.interest === book.interest && ledger.penalty === book.penalty && ledger.fee === book.fee;
+      const line = loan.line;
+      const rowsAgree = !line || lineRowsMismatch(all, { outstanding_principal: loan.outstanding_principal, accrued_interest: loan.accrued_interest, ...line }) === null;
+      const reconciled = ledger.principal === book.principal && ledger.interest === book.interest && ledger.penalty === book.penalty && ledger.fee === book.fee && rowsAgree;
       const band = loan.terms.band;
       return { loan, product: this.loanProduct(loan.terms), term_periods: termOf(loan), band: typeof band === 'string' ? band : null, rows: all, ledger, book, reconciled };
     });
@@ -516,7 +546,14 @@ export class Lending {
       return { ok: false, code: 'quote_date_out_of_range', field: 'date', detail: `a quote is for ${today}..${addDays(today, QUOTE_DAYS_AHEAD_MAX)}` };
     }
     const product = this.loanProduct(loan.terms);
-    const state = loanState(loan, await store.instalmentsOf(this.db, loan.id));
+    const rows = await store.instalmentsOf(this.db, loan.id);
+    if (loan.line) {
+      // What COB (or a payment) will have done by then: the days' interest before the date and the statements due by it.
+      const caught = lineCatchUp(lineStateOf(loan, rows), lineTermsOf(loan, product), on).state;
+      const quote = quoteLinePayoff(caught, on);
+      return { ok: true, date: on, quote: { ok: true, quote, due_minor: quote.arrears.penalty_minor + quote.arrears.fee_minor + quote.arrears.interest_minor + quote.arrears.principal_minor } };
+    }
+    const state = loanState(loan, rows);
     const quoted = quotePayoff(product, state, on);
     if (!quoted.ok) return { ok: false, code: quoted.code, field: 'date', detail: quoted.detail };
     return { ok: true, date: on, quote: quoted };
@@ -545,6 +582,19 @@ export class Lending {
     );
   }
 
+  /** Money recovered on a written-off loan (recoveries.ts), by the client's operation id. */
+  async recover(loanId: string, operationId: string, amount_minor: bigint, from_account_id: string | undefined): Promise<OperationOutcome> {
+    const loan = await store.getLoan(this.db, loanId);
+    if (!loan) return { ok: false, code: 'loan_not_found', detail: `no loan ${loanId}` };
+    // The bank's recovery income account in the loan's currency (idempotent: its id is derived).
+    const opened = await this.ledger.createAccounts([{ id: bankAccount('recovery_income', loan.currency) as AccountId, currency: loan.currency, code: bankAccountCode('recovery_income'), flags: 0 }]);
+    if (!opened[0]!.ok) throw new Error(`opening the recovery income account in ${loan.currency} failed: ${opened[0]!.code}`);
+    const today = businessDateOf(this.clock.now());
+    return this.ledger.writer.join(
+      recoveryWork({ loan_id: loanId, operation_id: operationId, fingerprint: fingerprint({ loan_id: loanId, kind: 'recovery', amount_minor, from_account_id }), today, amount_minor, from_account_id }),
+    );
+  }
+
   getOperation(id: string): Promise<store.OperationRecord | undefined> {
     return store.getOperation(this.db, id);
   }
@@ -560,6 +610,28 @@ export class Lending {
 }
 
 export const loanIdOf = (applicationId: string): string => derivedUuid(`capillary:loan-application:${applicationId.toLowerCase()}:loan`);
+
+/** The operation id of a line's drawdown with its acceptance (the client chose no id for it). */
+export const initialDrawdownId = (loanId: string): string => derivedUuid(`capillary:loan:${loanId.toLowerCase()}:operation:drawdown:open`);
+
+function initialDrawdown(loanId: string, applicationId: string, date: BusinessDate, amount: bigint, now: Date): store.OperationRecord {
+  return {
+    id: initialDrawdownId(loanId),
+    loan_id: loanId,
+    kind: 'drawdown',
+    fingerprint: fingerprint({ application_id: applicationId, kind: 'drawdown', amount_minor: amount }),
+    business_date: date,
+    amount,
+    paid_penalty: 0n,
+    paid_fee: 0n,
+    paid_interest: 0n,
+    paid_principal: 0n,
+    prepaid_principal: 0n,
+    early_repayment_fee: 0n,
+    result: jsonSafe({ opening: true, transfer_ids: [postingId(loanId, 'drawdown', 'open')] }),
+    created_at: now,
+  };
+}
 
 const termOf = (loan: store.LoanRecord): number => Number(loan.terms.term_periods);
 
@@ -599,6 +671,8 @@ export function productJson(p: LoanProduct): Record<string, unknown> {
     grace_days: p.grace_days,
     penalty_annual_rate_percent: p.penalty_annual_rate_percent,
     early_repayment: { ...p.early_repayment },
+    // Only on lines, so the JSON of the other products is what it always was.
+    ...(p.minimum_payment ? { minimum_payment: { bps: p.minimum_payment.bps, floor_minor: p.minimum_payment.floor_minor.toString() } } : {}),
   };
 }
 

@@ -36,6 +36,7 @@ import {
 import { accrualPostings, openingPostings, repaymentPostings, writeOffPostings, type LoanLedger } from './postings.js';
 import type { LoanProduct } from './products.js';
 import * as store from './store.js';
+import { planLineOperation, settleLineOperation, type LinePlan } from './line-servicing.js';
 
 /** The most days of interest a repayment catches up before COB must run first (COB runs daily; this is a guard). */
 export const CATCH_UP_DAYS_MAX = 1_000;
@@ -49,6 +50,8 @@ export interface Opening {
   loan: store.LoanRecord;
   rows: InstalmentRow[];
   fee_minor: bigint;
+  /** A revolving line opened with a drawdown: its operation record (the drawdown posts in the opening chain). */
+  initial_drawdown?: store.OperationRecord | undefined;
 }
 
 export type OpenOutcome = { ok: true; loan: store.LoanRecord; replayed: boolean } | Refusal;
@@ -60,7 +63,7 @@ function customerField(code: TransferErrorCode | 'risk_blocked'): string | undef
   return undefined;
 }
 
-function ledgerRefusal(results: readonly TransferResult[], what: string): Refusal | undefined {
+export function ledgerRefusal(results: readonly TransferResult[], what: string): Refusal | undefined {
   // In a linked chain every transfer fails; the one that caused it is the one not marked linked_event_failed.
   const failed = results.find((r) => !r.ok && r.code !== 'linked_event_failed') ?? results.find((r) => !r.ok);
   if (!failed || failed.ok) return undefined;
@@ -87,7 +90,7 @@ export function openWork(opening: Opening, ledger: LoanLedger): JoinedWork<OpenO
       const expired = application?.offer_expires_at ? now > application.offer_expires_at : false;
       status = expired ? 'past its offer expiry' : (application?.status ?? 'missing');
       state = existing ? 'exists' : application?.status === 'approved' && !expired ? 'open' : 'not_approved';
-      transfers = state === 'open' ? openingPostings(ledger, opening.loan.principal, opening.fee_minor) : [];
+      transfers = state === 'open' ? openingPostings(ledger, opening.loan.principal, opening.fee_minor, opening.loan.line !== null) : [];
       return transfers;
     },
     async settle(tx, results, now) {
@@ -99,6 +102,7 @@ export function openWork(opening: Opening, ledger: LoanLedger): JoinedWork<OpenO
       await store.insertLoan(tx, loan);
       await store.insertInstalments(tx, loan.id, opening.rows);
       await store.setApplicationStatus(tx, opening.application_id, 'accepted', now);
+      if (opening.initial_drawdown) await store.insertOperation(tx, { ...opening.initial_drawdown, created_at: now });
       return { ok: true, loan, replayed: false };
     },
   };
@@ -108,6 +112,7 @@ export function openWork(opening: Opening, ledger: LoanLedger): JoinedWork<OpenO
 
 export type OperationRequest =
   | { kind: 'repayment'; amount_minor: bigint }
+  | { kind: 'drawdown'; amount_minor: bigint }
   | { kind: 'payoff'; amount_minor?: bigint | undefined }
   | { kind: 'restructure'; term_periods: number }
   | { kind: 'write_off'; reason: string };
@@ -127,6 +132,7 @@ export interface OperationContext {
 /** What the work decided in `plan`, for `settle`. */
 type Planned =
   | { kind: 'answer'; outcome: OperationOutcome }
+  | { kind: 'line'; plan: LinePlan }
   | {
       kind: 'change';
       loan: store.LoanRecord;
@@ -145,7 +151,7 @@ interface WriteOff {
   unpaid_rows: number[];
 }
 
-const ledgerOf = (loan: store.LoanRecord): LoanLedger => ({ loan_id: loan.id, currency: loan.currency, account_id: loan.account_id, accounts: loanAccounts(loan.id) });
+export const ledgerOf = (loan: store.LoanRecord): LoanLedger => ({ loan_id: loan.id, currency: loan.currency, account_id: loan.account_id, accounts: loanAccounts(loan.id) });
 
 /** The live rows, the next line number and the loan's running state, as the core needs them. */
 export function loanState(loan: store.LoanRecord, all: readonly InstalmentRow[]): LoanState {
@@ -169,10 +175,12 @@ export function operationWork(ctx: OperationContext, transfers_max: number): Joi
     transfers_max,
     async plan(tx) {
       planned = await planOperation(tx, ctx, transfers_max);
+      if (planned.kind === 'line') return [...planned.plan.accruals, ...planned.plan.chain];
       return planned.kind === 'change' ? [...planned.accruals, ...planned.chain] : [];
     },
     async settle(tx, results, now) {
       if (planned.kind === 'answer') return planned.outcome;
+      if (planned.kind === 'line') return settleLineOperation(tx, ctx, planned.plan, results, now);
       return settleOperation(tx, ctx, planned, results, now);
     },
   };
@@ -187,6 +195,12 @@ async function planOperation(tx: Queryable, ctx: OperationContext, transfers_max
   }
   const loan = await store.lockLoan(tx, ctx.loan_id);
   if (!loan) return answer({ ok: false, code: 'loan_not_found', detail: `no loan ${ctx.loan_id}` });
+  // Revolving lines have their own servicing (line-servicing.ts); a write-off is the same for both.
+  if (ctx.request.kind === 'drawdown' && loan.line === null) return answer({ ok: false, code: 'not_a_credit_line', detail: `loan ${loan.id} is a ${String(loan.terms.repayment_method)} loan: only a revolving credit line can be drawn` });
+  if (loan.line !== null && ctx.request.kind !== 'write_off') {
+    const line = await planLineOperation(tx, ctx, loan, transfers_max);
+    return 'ok' in line ? answer(line) : { kind: 'line', plan: line };
+  }
   if (loan.status !== 'active') return answer({ ok: false, code: 'loan_not_active', detail: `the loan is ${loan.status}` });
   const product = ctx.product(loan.terms);
   const state = loanState(loan, await store.instalmentsOf(tx, loan.id));
@@ -214,12 +228,13 @@ async function planOperation(tx: Queryable, ctx: OperationContext, transfers_max
   const accrued = catchUp.days.reduce((s, d) => s + d.amount_minor, 0n);
   const caughtUp: LoanState = { ...state, accrued_interest: state.accrued_interest + accrued, last_accrual_date: catchUp.through };
   const accruals = accrualPostings(ledger, catchUp.days);
+  if (ctx.request.kind === 'drawdown') throw new Error('unreachable: a drawdown on a scheduled loan was refused above');
   const result = planFor(ctx.request, product, caughtUp, date);
   const chain = result.ok && result.kind !== 'restructure' ? repaymentPostings(ledger, ctx.operation_id, result.change.collected, result.change.early_repayment_fee) : [];
   return { kind: 'change', loan, state: caughtUp, date, accruals, accrued_through: catchUp.through, accrued_minor: accrued, chain, result };
 }
 
-function planFor(request: Exclude<OperationRequest, { kind: 'write_off' }>, product: LoanProduct, state: LoanState, date: BusinessDate): ChangeResult {
+function planFor(request: Exclude<OperationRequest, { kind: 'write_off' | 'drawdown' }>, product: LoanProduct, state: LoanState, date: BusinessDate): ChangeResult {
   if (request.kind === 'repayment') return planRepayment(product, state, request.amount_minor, date);
   if (request.kind === 'restructure') return planRestructure(product, state, request.term_periods, date);
   const quoted = quotePayoff(product, state, date);
@@ -303,7 +318,13 @@ async function settleWriteOff(tx: Queryable, ctx: OperationContext, planned: Ext
     reason: ctx.request.kind === 'write_off' ? ctx.request.reason : '',
   };
   const operation = record(ctx, planned, 'write_off', 0n, collected, change, now, details);
-  await store.updateLoanState(tx, planned.loan.id, { ...unchanged, status: 'written_off', outstanding_principal: 0n, accrued_interest: 0n, penalty_due: 0n, clear_carry: true, closed_at: now }, now);
+  const writtenOff: store.LoanStateUpdate = { ...unchanged, status: 'written_off', outstanding_principal: 0n, accrued_interest: 0n, penalty_due: 0n, clear_carry: true, closed_at: now };
+  const line = planned.loan.line;
+  if (line) {
+    // A line's unbilled interest is part of accrued_interest (reversed above); its balance, carry and statements end here.
+    const cleared = { drawn: planned.loan.principal, unbilled_principal: 0n, unbilled_interest: 0n, carry_num: '0', carry_den: '1', last_statement_date: line.last_statement_date, next_statement_date: null };
+    await store.updateLineState(tx, planned.loan.id, writtenOff, cleared, now);
+  } else await store.updateLoanState(tx, planned.loan.id, writtenOff, now);
   await store.insertOperation(tx, operation);
   return { ok: true, operation, replayed: false };
 }
@@ -358,9 +379,9 @@ async function writeRows(tx: Queryable, loanId: string, change: LoanChange): Pro
 }
 
 /** The operation's stored record; its `result` is what the client gets, now and on every replay. */
-function record(
+export function record(
   ctx: OperationContext,
-  planned: Extract<Planned, { kind: 'change' }>,
+  planned: Pick<Extract<Planned, { kind: 'change' }>, 'loan' | 'date' | 'accruals' | 'chain' | 'accrued_minor' | 'accrued_through'>,
   kind: store.OperationKind,
   amount: bigint,
   collected: Components,

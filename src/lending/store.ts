@@ -187,6 +187,18 @@ export async function listApplications(db: Queryable, filter: ApplicationFilter,
 
 export type LoanStatus = 'active' | 'closed' | 'written_off';
 
+/** What a revolving line's row holds beyond a loan's (migration 0012; docs/lending.md "Revolving credit lines"). */
+export interface LineRecord {
+  credit_limit: bigint;
+  unbilled_principal: bigint;
+  unbilled_interest: bigint;
+  /** The interest carry, a fraction of a minor unit (numerics as text). */
+  carry_num: string;
+  carry_den: string;
+  last_statement_date: BusinessDate | null;
+  next_statement_date: BusinessDate | null;
+}
+
 export interface LoanRecord {
   id: string;
   application_id: string | null;
@@ -215,6 +227,10 @@ export interface LoanRecord {
   closed_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  /** Money recovered after a write-off (recoveries.ts); 0 otherwise. */
+  recovered: bigint;
+  /** A revolving line's own state; null for a scheduled loan. `principal` is then what was drawn in all. */
+  line: LineRecord | null;
 }
 
 const LOAN_COLUMNS = `id::text AS id, application_id::text AS application_id, customer_id, account_id::text AS account_id, currency, product_id,
@@ -222,7 +238,9 @@ const LOAN_COLUMNS = `id::text AS id, application_id::text AS application_id, cu
   principal_account_id::text AS principal_account_id, interest_account_id::text AS interest_account_id,
   penalty_account_id::text AS penalty_account_id, fee_account_id::text AS fee_account_id,
   outstanding_principal, accrued_interest, penalty_due, days_past_due, category, last_cob_date::text AS last_cob_date,
-  last_accrual_date::text AS last_accrual_date, closed_at, created_at, updated_at`;
+  last_accrual_date::text AS last_accrual_date, closed_at, created_at, updated_at, recovered,
+  credit_limit, unbilled_principal, unbilled_interest, interest_carry_num::text AS interest_carry_num, interest_carry_den::text AS interest_carry_den,
+  last_statement_date::text AS last_statement_date, next_statement_date::text AS next_statement_date`;
 
 const loanFromRow = (r: Row): LoanRecord => ({
   id: r.id as string,
@@ -251,18 +269,32 @@ const loanFromRow = (r: Row): LoanRecord => ({
   closed_at: (r.closed_at as Date | null) ?? null,
   created_at: r.created_at as Date,
   updated_at: r.updated_at as Date,
+  recovered: r.recovered as bigint,
+  line:
+    r.credit_limit === null || r.credit_limit === undefined
+      ? null
+      : {
+          credit_limit: r.credit_limit as bigint,
+          unbilled_principal: r.unbilled_principal as bigint,
+          unbilled_interest: r.unbilled_interest as bigint,
+          carry_num: r.interest_carry_num as string,
+          carry_den: r.interest_carry_den as string,
+          last_statement_date: (r.last_statement_date as BusinessDate | null) ?? null,
+          next_statement_date: (r.next_statement_date as BusinessDate | null) ?? null,
+        },
 });
 
 export async function insertLoan(tx: Queryable, l: LoanRecord): Promise<void> {
   await tx.query(
     `INSERT INTO loans (id, application_id, customer_id, account_id, currency, product_id, product_version, terms, principal, start_date,
        maturity_date, status, principal_account_id, interest_account_id, penalty_account_id, fee_account_id, outstanding_principal,
-       accrued_interest, penalty_due, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10::date, $11::date, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)`,
+       accrued_interest, penalty_due, created_at, updated_at, credit_limit, unbilled_principal, next_statement_date)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10::date, $11::date, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21, $22, $23::date)`,
     [
       l.id, l.application_id, l.customer_id, l.account_id, l.currency, l.product_id, l.product_version, JSON.stringify(l.terms), l.principal,
       l.start_date, l.maturity_date, l.status, l.principal_account_id, l.interest_account_id, l.penalty_account_id, l.fee_account_id,
       l.outstanding_principal, l.accrued_interest, l.penalty_due, l.created_at.toISOString(),
+      l.line?.credit_limit ?? null, l.line?.unbilled_principal ?? 0n, l.line?.next_statement_date ?? null,
     ],
   );
 }
@@ -293,10 +325,14 @@ export async function listLoans(db: Queryable, filter: { customer_id?: string | 
   return rows.map(loanFromRow);
 }
 
-/** A customer's active loans: how many, and the principal they still owe. */
+/**
+ * A customer's active loans: how many, and the principal they still owe — for a revolving
+ * line its limit (what may be drawn at any time), not only what is drawn.
+ */
 export async function activeExposure(db: Queryable, customerId: string): Promise<{ count: number; outstanding_minor: bigint }> {
   const { rows } = await db.query<{ n: number; outstanding: bigint }>(
-    `SELECT count(*)::int AS n, COALESCE(sum(outstanding_principal), 0)::int8 AS outstanding FROM loans WHERE customer_id = $1 AND status = 'active'`,
+    `SELECT count(*)::int AS n, COALESCE(sum(GREATEST(outstanding_principal, COALESCE(credit_limit, 0))), 0)::int8 AS outstanding
+     FROM loans WHERE customer_id = $1 AND status = 'active'`,
     [customerId],
   );
   return { count: rows[0]!.n, outstanding_minor: rows[0]!.outstanding };
@@ -324,6 +360,33 @@ export async function updateLoanState(tx: Queryable, id: string, u: LoanStateUpd
      WHERE id = $1`,
     [id, u.status, u.outstanding_principal, u.accrued_interest, u.penalty_due, u.last_accrual_date, u.maturity_date, u.closed_at?.toISOString() ?? null, u.clear_carry, now.toISOString()],
   );
+}
+
+/** A revolving line's own fields after a servicing operation (written with its LoanStateUpdate, in one statement). */
+export interface LineStateUpdate extends Omit<LineRecord, 'credit_limit'> {
+  /** What has been drawn in all (the row's `principal`). */
+  drawn: bigint;
+}
+
+/**
+ * A revolving line's loan state and its own fields together: one statement, because the
+ * row's checks (unbilled ≤ outstanding ≤ limit) hold between the two sets, not halfway.
+ */
+export async function updateLineState(tx: Queryable, id: string, u: LoanStateUpdate, line: LineStateUpdate, now: Date): Promise<void> {
+  const { rows } = await tx.query(
+    `UPDATE loans SET status = $2, outstanding_principal = $3, accrued_interest = $4, penalty_due = $5, last_accrual_date = $6::date,
+       maturity_date = $7::date, closed_at = $8,
+       penalty_carry_num = CASE WHEN $9::boolean THEN 0 ELSE penalty_carry_num END,
+       penalty_carry_den = CASE WHEN $9::boolean THEN 1 ELSE penalty_carry_den END,
+       updated_at = $10, principal = $11, unbilled_principal = $12, unbilled_interest = $13,
+       interest_carry_num = $14::numeric, interest_carry_den = $15::numeric, last_statement_date = $16::date, next_statement_date = $17::date
+     WHERE id = $1 AND credit_limit IS NOT NULL RETURNING id`,
+    [
+      id, u.status, u.outstanding_principal, u.accrued_interest, u.penalty_due, u.last_accrual_date, u.maturity_date, u.closed_at?.toISOString() ?? null, u.clear_carry, now.toISOString(),
+      line.drawn, line.unbilled_principal, line.unbilled_interest, line.carry_num, line.carry_den, line.last_statement_date, line.next_statement_date,
+    ],
+  );
+  if (rows.length !== 1) throw new Error(`loan ${id} is not a revolving line`);
 }
 
 // ------------------------------------------------------------------ instalments
@@ -362,7 +425,8 @@ export async function instalmentsOfLoans(db: Queryable, loanIds: readonly string
   return out;
 }
 
-export async function insertInstalments(tx: Queryable, loanId: string, rows: readonly InstalmentRow[]): Promise<void> {
+/** Inserts rows; with `replace`, a row whose number exists is overwritten (a line's statement over its opening row). */
+export async function insertInstalments(tx: Queryable, loanId: string, rows: readonly InstalmentRow[], replace = false): Promise<void> {
   if (rows.length === 0) return;
   await tx.query(
     `INSERT INTO loan_instalments (loan_id, number, period_number, kind, period_start, due_date, interest_days, principal, interest, fee,
@@ -371,7 +435,10 @@ export async function insertInstalments(tx: Queryable, loanId: string, rows: rea
             u.paid_principal, u.paid_interest, u.paid_fee, u.status
      FROM unnest($2::int4[], $3::int4[], $4::text[], $5::date[], $6::date[], $7::int4[], $8::int8[], $9::int8[], $10::int8[],
                  $11::int8[], $12::int8[], $13::int8[], $14::text[])
-       AS u(number, period_number, kind, period_start, due_date, interest_days, principal, interest, fee, paid_principal, paid_interest, paid_fee, status)`,
+       AS u(number, period_number, kind, period_start, due_date, interest_days, principal, interest, fee, paid_principal, paid_interest, paid_fee, status)
+     ${replace ? `ON CONFLICT (loan_id, number) DO UPDATE SET period_number = excluded.period_number, kind = excluded.kind, period_start = excluded.period_start,
+       due_date = excluded.due_date, interest_days = excluded.interest_days, principal = excluded.principal, interest = excluded.interest, fee = excluded.fee,
+       paid_principal = excluded.paid_principal, paid_interest = excluded.paid_interest, paid_fee = excluded.paid_fee, status = excluded.status` : ''}`,
     [
       loanId,
       rows.map((r) => r.number),
@@ -409,7 +476,7 @@ export async function supersedeInstalments(tx: Queryable, loanId: string, number
 
 // ------------------------------------------------------------------ operations
 
-export type OperationKind = 'repayment' | 'payoff' | 'restructure' | 'write_off';
+export type OperationKind = 'repayment' | 'payoff' | 'restructure' | 'write_off' | 'drawdown' | 'recovery';
 
 export interface OperationRecord {
   id: string;
@@ -466,4 +533,25 @@ export async function insertOperation(tx: Queryable, o: OperationRecord): Promis
 export async function operationsOf(db: Queryable, loanId: string, limit: number): Promise<OperationRecord[]> {
   const { rows } = await db.query(`SELECT ${OPERATION_COLUMNS} FROM loan_operations WHERE loan_id = $1 ORDER BY created_at, id LIMIT $2`, [loanId, limit]);
   return rows.map(operationFromRow);
+}
+
+// ------------------------------------------------------------------ recoveries (recoveries.ts)
+
+/** What the loan's write-off cleared (principal, interest, penalties and fees), and what has been recovered since. */
+export async function writeOffStanding(tx: Queryable, loanId: string): Promise<{ written_off: bigint; recovered: bigint } | undefined> {
+  const { rows } = await tx.query<{ written_off: string | null; recovered: bigint }>(
+    `SELECT l.recovered,
+            (SELECT (o.result->'written_off'->>'principal')::numeric + (o.result->'written_off'->>'interest')::numeric
+                  + (o.result->'written_off'->>'penalty')::numeric + (o.result->'written_off'->>'fee')::numeric
+             FROM loan_operations o WHERE o.loan_id = l.id AND o.kind = 'write_off')::text AS written_off
+     FROM loans l WHERE l.id = $1`,
+    [loanId],
+  );
+  const row = rows[0];
+  if (!row || row.written_off === null) return undefined;
+  return { written_off: BigInt(row.written_off), recovered: BigInt(row.recovered) };
+}
+
+export async function addRecovered(tx: Queryable, loanId: string, amount: bigint, now: Date): Promise<void> {
+  await tx.query(`UPDATE loans SET recovered = recovered + $2, updated_at = $3 WHERE id = $1`, [loanId, amount, now.toISOString()]);
 }

@@ -70,4 +70,29 @@ describe('capillary loans (PGlite file mode)', { timeout: 300_000 }, () => {
     usageError(await cli('loans', 'show', 'nope'), /loan must be a UUID/);
     usageError(await cli('loans', 'apply', '--customer', 'x', '--account', shop, '--product', 'none', '--amount', '100', '--term', '3', '--industry', 'retail', '--months-trading', '1', '--revenue', '1'), /loan_product_not_found \(--product\)/);
   });
+
+  it('a revolving line: save the product, apply, accept with a first draw, draw again; a draw above the limit names --amount', async () => {
+    json(await cli('loan-products', 'save', 'line', '--name', 'Working-capital line', '--amount-min', '1000000', '--amount-max', '50000000', '--term-min', '6', '--term-max', '24',
+      '--rate', '18.25', '--method', 'revolving', '--day-count', 'actual/365', '--min-payment-bps', '1000', '--min-payment-floor', '10000'));
+    const applied = json(
+      await cli('loans', 'apply', '--customer', 'noodles-line', '--account', shop, '--product', 'line', '--amount', '5000000', '--term', '12',
+        '--industry', 'restaurants', '--months-trading', '96', '--revenue', '600000000', '--owner-age', '45', '--purpose', 'working_capital'),
+    );
+    expect(applied.application.status, JSON.stringify(applied.application.reasons)).toBe('approved');
+    const accepted = json(await cli('loans', 'accept', applied.application.id, '--draw', '1000000'));
+    expect(accepted.loan).toMatchObject({ principal: '1000000', reconciled: true, credit_line: { credit_limit: '5000000', drawn: '1000000', available: '4000000' } });
+    const drawn = json(await cli('loans', 'draw', accepted.loan.id, '--amount', '1500000'));
+    expect(drawn.operation).toMatchObject({ kind: 'drawdown', amount: '1500000', loan: { credit_line: { drawn: '2500000', available: '2500000' }, reconciled: true } });
+    usageError(await cli('loans', 'draw', accepted.loan.id, '--amount', '2500001'), /credit_limit_exceeded \(--amount\)/);
+  });
+
+  it('write-off, then recover: from the customer\'s account, capped at what was written off', async () => {
+    usageError(await cli('loans', 'recover', loanId, '--amount', '100'), /loan_not_written_off/);
+    const off = json(await cli('loans', 'write-off', loanId, '--reason', 'the business closed'));
+    expect(off.operation).toMatchObject({ kind: 'write_off', loan: { status: 'written_off' } });
+    const recovered = json(await cli('loans', 'recover', loanId, '--amount', '250000'));
+    expect(recovered.operation).toMatchObject({ kind: 'recovery', amount: '250000', details: { recovered_total_minor: '250000', from_account_id: shop } });
+    usageError(await cli('loans', 'recover', loanId, '--amount', '999999999999'), /recovery_exceeds_written_off \(--amount\)/);
+    usageError(await cli('loans', 'recover', loanId, '--amount', '1', '--from', 'nope'), /--from/);
+  });
 });

@@ -272,10 +272,16 @@ export async function ledgerMismatches(db: Db, loans: readonly TestLoan[]): Prom
   const out: string[] = [];
   for (const loan of loans) {
     const row = rows.get(loan.id)!;
-    const p = paidOf.get(loan.id)!;
+    // A written-off loan may have no live rows left (every unpaid row is superseded).
+    const p = paidOf.get(loan.id) ?? { paid_principal: 0n, unpaid_fee: 0n };
     const check = (what: string, ledger: bigint | undefined, expected: bigint) => {
       if (ledger !== expected) out.push(`${loan.id} ${what}: ledger ${ledger}, expected ${expected}`);
     };
+    if (row.status === 'written_off') {
+      for (const kind of ['principal', 'interest', 'penalty', 'fee'] as const) check(`${kind} (written off)`, balances.get(loan.accounts[kind]), 0n);
+      if (row.outstanding_principal + row.accrued_interest + row.penalty_due !== 0n) out.push(`${loan.id}: written off, yet the row holds ${row.outstanding_principal}/${row.accrued_interest}/${row.penalty_due}`);
+      continue;
+    }
     check('principal', balances.get(loan.accounts.principal), row.outstanding_principal);
     if (row.outstanding_principal !== loan.schedule.principal_minor - p.paid_principal) out.push(`${loan.id}: outstanding ${row.outstanding_principal} ≠ principal − paid ${loan.schedule.principal_minor - p.paid_principal}`);
     check('interest', balances.get(loan.accounts.interest), row.accrued_interest);

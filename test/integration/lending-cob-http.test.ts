@@ -63,9 +63,11 @@ describe('POST /v1/cob/runs', () => {
     expect([202, 409]).toContain(again.status);
     const run = await waitClosed('2026-01-31');
     expect(run.status).toBe('succeeded');
-    expect(run.steps.map((s: any) => s.step)).toEqual(['accrue', 'mark_due', 'collect', 'age', 'provision']);
+    expect(run.steps.map((s: any) => s.step)).toEqual(['statement', 'accrue', 'mark_due', 'collect', 'age', 'provision']);
+    // No revolving line here: the statement step has nothing to do.
+    expect(run.steps[0]).toMatchObject({ status: 'done', done: 0, total: 0 });
     // The four loans starting on 2026-02-03 are visited but accrue nothing yet.
-    expect(run.steps[0]).toMatchObject({ status: 'done', done: 10, total: 10, transfers: 6 });
+    expect(run.steps[1]).toMatchObject({ status: 'done', done: 10, total: 10, transfers: 6 });
 
     const list = await reader.get('/v1/cob/runs?limit=2');
     expect(list.body.data.map((r: any) => r.business_date)).toEqual(['2026-01-31', '2026-01-30']);

@@ -1,21 +1,27 @@
 /**
  * Property: after any sequence of COB days (closed one at a time or caught up several at
- * once), customer deposits that COB then collects, and crashes between chunks followed by a
- * rerun, every loan's ledger balances equal its row, the row equals the reference model
- * built from the pure core (schedule, accrual, allocation, ageing, penalties), and the
- * bank's income and allowance accounts equal the model's sums.
+ * once), customer deposits that COB then collects, crashes between chunks followed by a
+ * rerun, repayments (short, covering what is due, prepaying part of the principal with a
+ * rebuilt schedule, or more than the payoff), payoffs (full early repayment) and
+ * write-offs, every loan's ledger balances equal its row, the row and its schedule rows
+ * equal the reference model built from the pure core (schedule, accrual, allocation, ageing,
+ * penalties, prepayment), each servicing operation is refused exactly when the model
+ * refuses it (with the same code), and the bank's income and allowance accounts equal the
+ * model's sums.
  *
  * One database for the whole property; each run lends in its own currency (its own bank
  * accounts) and starts after the dates earlier runs closed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { randomUUID } from 'node:crypto';
 import { Ledger } from '../../src/ledger/service.js';
 import { Cob, CobCrash } from '../../src/lending/cob.js';
 import { bankAccount } from '../../src/lending/accounts.js';
 import { LOAN_CATEGORIES } from '../../src/lending/aging.js';
 import { addDays, businessDate, type BusinessDate } from '../../src/lending/dates.js';
 import { lastClosedDate } from '../../src/lending/cob-store.js';
+import { operationWork, type OperationRequest } from '../../src/lending/servicing.js';
 import { ManualClock } from '../../src/server/clock.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
 import { createLoans, debitBalances, deposit, ledgerMismatches, product, withdrawAll } from '../helpers/lending-cob.js';
@@ -30,6 +36,8 @@ let testDb: TestDb;
 let ledger: Ledger;
 const clock = new ManualClock(Date.UTC(2030, 0, 1));
 let run = 0;
+/** What the servicing operations did across the runs (the property is only as good as the cases it met). */
+const serviced = { refused: 0, repaid: 0, prepaid: 0, closed: 0, written_off: 0 }; // repaid counts every repayment that did not close the loan; prepaid those that also prepaid principal
 
 beforeAll(async () => {
   testDb = await openTestDb();
@@ -56,15 +64,38 @@ const loanArb = fc.record({
 });
 
 const actionArb = fc.oneof(
-  fc.record({ kind: fc.constant('close' as const), days: fc.integer({ min: 1, max: 25 }) }),
-  fc.record({ kind: fc.constant('deposit' as const), loan: fc.nat(), amount: fc.integer({ min: 1, max: 300_000 }) }),
-  fc.record({ kind: fc.constant('crash' as const), days: fc.integer({ min: 1, max: 6 }), after: fc.integer({ min: 1, max: 12 }) }),
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('close' as const), days: fc.integer({ min: 1, max: 25 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('deposit' as const), loan: fc.nat(), amount: fc.integer({ min: 1, max: 300_000 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('crash' as const), days: fc.integer({ min: 1, max: 6 }), after: fc.integer({ min: 1, max: 12 }) }) },
+  // A repayment of some amount (from a few units to more than most loans owe), or the payoff.
+  // The customer may pay the money in first (`fund`: the amount, or for a payoff more than any loan here owes).
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('repay' as const),
+      loan: fc.nat(),
+      amount: fc.oneof(fc.integer({ min: 1, max: 60_000 }), fc.integer({ min: 60_001, max: 3_000_000 }), fc.constant('payoff' as const)),
+      fund: fc.boolean(),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('write_off' as const), loan: fc.nat() }) },
 );
+
+/**
+ * Runs one servicing operation through the real work (the one the HTTP routes run) on
+ * `today`, the business day after the last closed one: COB has accrued every earlier day,
+ * so no catch-up is involved and the model's state is the loan's.
+ */
+async function operate(loan: { id: string; product: import('../../src/lending/products.js').LoanProduct }, today: BusinessDate, request: OperationRequest) {
+  return ledger.writer.join(
+    operationWork({ loan_id: loan.id, operation_id: randomUUID(), fingerprint: randomUUID(), today, request, product: () => loan.product }, 16),
+  );
+}
 
 describe('COB reconciles with the schedule and the core', () => {
   it('after any sequence of COB days, deposits and crashes', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(loanArb, { minLength: 1, maxLength: 4 }), fc.array(actionArb, { minLength: 1, maxLength: 8 }), async (specs, actions) => {
+      fc.asyncProperty(fc.array(loanArb, { minLength: 1, maxLength: 4 }), fc.array(actionArb, { minLength: 1, maxLength: 12 }), async (specs, actions) => {
         const currency = CURRENCIES[run++]!;
         if (!currency) throw new Error(`at most ${CURRENCIES.length} runs (one currency each)`);
         const last = (await lastClosedDate(testDb.db)) ?? businessDate('2026-01-01');
@@ -111,6 +142,41 @@ describe('COB reconciles with the schedule and the core', () => {
             model.deposit(loan.account_id, BigInt(action.amount));
             continue;
           }
+          if (action.kind === 'repay' || action.kind === 'write_off') {
+            const today = addDays(closedThrough, 1);
+            // Servicing starts on the loan's start date (before it there is nothing to repay or write off).
+            const started = loans.filter((l) => l.schedule.start_date <= today);
+            const loan = started[action.loan % Math.max(started.length, 1)];
+            if (!loan) continue;
+            if (action.kind === 'repay' && action.fund) {
+              const amount = action.amount === 'payoff' ? 10_000_000n : BigInt(action.amount);
+              await deposit(ledger, [{ account_id: loan.account_id, currency, amount }]);
+              model.deposit(loan.account_id, amount);
+            }
+            const expected = action.kind === 'write_off' ? model.writeOff(loan.id) : model.repay(loan.id, today, action.amount === 'payoff' ? 'payoff' : BigInt(action.amount));
+            const request: OperationRequest =
+              action.kind === 'write_off' ? { kind: 'write_off', reason: 'property test' } : action.amount === 'payoff' ? { kind: 'payoff' } : { kind: 'repayment', amount_minor: BigInt(action.amount) };
+            const outcome = await operate(loan, today, request);
+            const summary = `${action.kind} ${action.kind === 'repay' ? action.amount : ''} on ${today}: ${JSON.stringify(outcome, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)).slice(0, 300)}`;
+            if (process.env.COB_PROPERTY_DEBUG) console.log(summary, JSON.stringify(expected, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+            if (expected.ok) {
+              expect(outcome.ok, summary).toBe(true);
+              if (outcome.ok) {
+                expect(outcome.operation.amount, summary).toBe(expected.collected_minor);
+                if (action.kind === 'write_off') serviced.written_off++;
+                else if (expected.closes) serviced.closed++;
+                else {
+                  serviced.repaid++;
+                  if (outcome.operation.prepaid_principal > 0n) serviced.prepaid++;
+                }
+              }
+            } else {
+              expect(outcome.ok, summary).toBe(false);
+              if (!outcome.ok) expect(outcome.code, summary).toBe(expected.code);
+              serviced.refused++;
+            }
+            continue;
+          }
           const through = addDays(closedThrough, action.days);
           if (action.kind === 'crash') {
             await closeTo(through, { crash_after_chunks: action.after }).catch((err: unknown) => {
@@ -132,5 +198,7 @@ describe('COB reconciles with the schedule and the core', () => {
       }),
       { numRuns: RUNS, seed: Number(process.env.COB_PROPERTY_SEED ?? 20261130), endOnFailure: true },
     );
+    // The generated sequences did exercise every kind of servicing outcome (not only COB days).
+    for (const [outcome, n] of Object.entries(serviced)) expect(n, `${outcome}: ${JSON.stringify(serviced)}`).toBeGreaterThan(0);
   }, 900_000);
 });

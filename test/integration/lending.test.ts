@@ -101,7 +101,11 @@ describe('loan products', () => {
       [{ name: '   ' }, 'body.name'],
     ];
     for (const [over, field] of cases) expectProblem(await admin.put('/v1/loan-products/broken', smeProduct(over)), 400, 'invalid_loan_product', field);
-    expectProblem(await admin.put('/v1/loan-products/broken', smeProduct({ repayment_method: 'revolving' })), 400, 'invalid_request', 'body.repayment_method');
+    // A revolving line's own rules (docs/lending.md, "Revolving credit lines").
+    expectProblem(await admin.put('/v1/loan-products/broken', smeProduct({ repayment_method: 'revolving', minimum_payment: { bps: 500, floor_minor: '0' } })), 400, 'invalid_loan_product', 'body.day_count');
+    expectProblem(await admin.put('/v1/loan-products/broken', smeProduct({ repayment_method: 'revolving', day_count: 'actual/365' })), 400, 'invalid_loan_product', 'body.minimum_payment');
+    expectProblem(await admin.put('/v1/loan-products/broken', smeProduct({ minimum_payment: { bps: 500, floor_minor: '0' } })), 400, 'invalid_loan_product', 'body.minimum_payment');
+    expectProblem(await admin.put('/v1/loan-products/broken', smeProduct({ repayment_method: 'balloon' })), 400, 'invalid_request', 'body.repayment_method');
     expectProblem(await admin.put('/v1/loan-products/broken', smeProduct({ amount_min_minor: 1000 })), 400, 'invalid_request', 'body.amount_min_minor');
     expectProblem(await admin.put('/v1/loan-products/broken', { ...smeProduct(), colour: 'red' }), 400, 'invalid_request', 'body.colour');
     expectProblem(await admin.put('/v1/loan-products/bad id!', smeProduct()), 400, 'invalid_request');
