@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export const SCOPES = ['ledger:read', 'ledger:write', 'envelopes:read', 'envelopes:write', 'risk:decide', 'risk:read', 'risk:cases', 'risk:admin', 'lending:read', 'lending:apply', 'lending:repay', 'lending:admin', 'metrics:read', 'admin'] as const;
+export const SCOPES = ['ledger:read', 'ledger:write', 'envelopes:read', 'envelopes:write', 'risk:decide', 'risk:read', 'risk:cases', 'risk:admin', 'lending:read', 'lending:apply', 'lending:repay', 'lending:admin', 'openbanking:admin', 'metrics:read', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
@@ -21,6 +21,7 @@ export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'lending:apply': 'apply for loans and accept offers (the loan is paid out)',
   'lending:repay': 'repay loans and pay them off from the customer\'s account',
   'lending:admin': 'save and retire loan products, review referred applications, restructure and write off loans',
+  'openbanking:admin': 'register and manage partner apps, customers and their linked accounts, see or revoke consents, and see and replay webhook deliveries',
   'metrics:read': 'scrape /metrics',
   admin: 'everything, including API keys, freezing/closing accounts and invariant checks',
 };

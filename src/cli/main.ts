@@ -23,6 +23,7 @@ import { registerEnvelopeCommands } from './envelopes.js';
 import { registerLendingCommands } from './lending.js';
 import { Lending } from '../lending/service.js';
 import { registerCobCommands } from './cob.js';
+import { registerOpenBankingCommands } from './openbanking.js';
 import { migrate } from '../db/migrate.js';
 import type { Db } from '../db/port.js';
 
@@ -221,6 +222,7 @@ program
 registerEnvelopeCommands(program);
 registerLendingCommands(program);
 registerCobCommands(program);
+registerOpenBankingCommands(program);
 
 // bigint in JSON output: as strings, like the API.
 Object.defineProperty(BigInt.prototype, 'toJSON', { value: function (this: bigint) { return this.toString(); }, configurable: true });

@@ -17,6 +17,7 @@ import { EXPIRY_SECONDS_MAX } from '../envelopes/core.js';
 import { AccountFlags, TransferFlags, type AccountId, type TransferId } from '../ledger/types.js';
 import type { Lending } from '../lending/service.js';
 import { SME_WORKING_CAPITAL } from '../lending/demo-product.js';
+import { seedSandbox } from '../openbanking/sandbox-seed.js';
 
 export const DEMO_ACCOUNTS = {
   bank_cash: '0193a000-0000-7000-8000-000000000001',
@@ -61,6 +62,8 @@ export interface SeedResult {
 
 /** Seeds once per database; later calls return { seeded: false }. */
 export async function seedDemo(db: Db, ledger: Ledger, envelopes: Envelopes, risk: Risk, lending: Lending, dataDir: string): Promise<SeedResult> {
+  // Open-banking sandbox customers (docs/open-banking.md): idempotent, so a database seeded before them gains them too.
+  await seedSandbox(db, ledger);
   const { rows } = await db.query('SELECT 1 FROM seeds WHERE name = $1', ['demo']);
   if (rows.length > 0) return { seeded: false };
 

@@ -30,6 +30,15 @@ import { ERROR_CATALOG, ProblemError, problemBody, type FieldError } from './pro
 import { describeAjvErrors, lenientAjv, strictAjv } from './validate.js';
 import type { ErrorObject } from 'ajv';
 import { OverloadedError, WriterStoppedError, type WriterOptions } from '../ledger/writer.js';
+import { OAUTH2_SECURITY_SCHEME, registerOAuthRoutes, type OAuthServer } from '../openbanking/oauth-http.js';
+import { registerOpenBankingRegistry } from '../openbanking/registry-http.js';
+import type { Payments } from '../openbanking/payments-service.js';
+import { IdempotencyStore } from './idempotency-store.js';
+import { registerIdempotency } from './idempotency-hook.js';
+import { registerRateLimits, type RateLimitOptions } from './rate-limit-hook.js';
+import type { RateLimitStore } from './rate-limit-memory.js';
+import { Events, type EventsOptions } from '../events/workers.js';
+import { registerEventRoutes } from '../events/http.js';
 
 export const BODY_BYTES_MAX = 1 << 20; // 1 MiB for ordinary routes; batch routes set their own
 
@@ -54,9 +63,29 @@ export interface AppOptions {
   key_cache_ttl_ms?: number;
   /** Red envelopes: the grab lanes' limits, and a replacement random source for tests. */
   envelopes?: { lanes?: LaneOptions; random?: RandomSource };
+  /** The OAuth issuer URL (config PUBLIC_URL); absent: http://<listening address>:<port>. */
+  public_url?: string;
+  /** Rate-limit settings (defaults in rate-limit.ts), REDIS_URL, or a store made by the caller. */
+  rate_limits?: RateLimitOptions;
+  /** Events: relay, webhook sender (timeouts, private networks, retry schedule) and purge settings. */
+  events?: EventsOptions;
 }
 
-export type App = FastifyInstance & { ledger: Ledger; envelopes: Envelopes; risk: Risk; lending: Lending; authenticator: Authenticator };
+export type App = FastifyInstance & {
+  ledger: Ledger;
+  envelopes: Envelopes;
+  risk: Risk;
+  lending: Lending;
+  authenticator: Authenticator;
+  /** The OAuth 2.0 authorization server (open banking). */
+  oauth: OAuthServer;
+  idempotency: IdempotencyStore;
+  rateLimits: RateLimitStore;
+  /** Open-banking payments (initiate, settle, the settling sweep). */
+  obPayments: Payments;
+  /** The outbox relays, the webhook sender and the purge (started by `serve`, stepped by tests). */
+  events: Events;
+};
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -91,7 +120,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
     const config = req.routeOptions.config;
-    if (!req.routeOptions.url || config.public) return;
+    // Open-banking routes (config.partner) take OAuth access tokens: the token guard (oauth-guard.ts) checks them.
+    if (!req.routeOptions.url || config.public || config.partner) return;
     const key = await authenticator.authenticate(req.headers.authorization);
     if (!key) {
       reply.header('www-authenticate', 'Bearer realm="capillary"');
@@ -108,6 +138,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
       .labels(req.method, req.routeOptions.url ?? 'unmatched', String(reply.statusCode))
       .observe(reply.elapsedTime / 1000);
   });
+
+  // After authentication: rate limits (preParsing) and Idempotency-Key (preHandler, onSend).
+  const rateLimits = registerRateLimits(app, options.clock, options.rate_limits);
+  const idempotency = new IdempotencyStore(options.db);
+  registerIdempotency(app, idempotency, options.clock);
 
   app.setErrorHandler((error: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const send = (code: string, detail: string, extras: { field?: string; errors?: FieldError[] } = {}) =>
@@ -161,7 +196,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
           'Errors are RFC 9457 problem+json with a stable `code`; the full list is at GET /errors.',
       },
       components: {
-        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'API key: cap_<prefix>_<secret>' } },
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'API key: cap_<prefix>_<secret>' }, oauth2: OAUTH2_SECURITY_SCHEME },
       },
       security: [{ apiKey: [] }],
     },
@@ -204,6 +239,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerLendingRoutes(app, lending);
   registerCobRoutes(app, options.db, ledger, options.clock);
   registerKeyRoutes(app, options.db, options.clock, authenticator);
+  const events = new Events(options.db, options.clock, options.events, app.log);
+  registerEventRoutes(app, options.db, events);
+  const oauth = registerOAuthRoutes(app, { db: options.db, clock: options.clock, public_url: options.public_url, app_cache_ttl_ms: options.key_cache_ttl_ms, rate_limits: rateLimits });
+  const { payments: obPayments } = registerOpenBankingRegistry(app, { db: options.db, clock: options.clock, ledger, envelopes, lending, risk });
 
   // Seed the default rule set and rebuild features in the background: the server answers
   // /health and /ready meanwhile, and decisions wait for it (and retry it if it failed).
@@ -219,9 +258,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   app.addHook('onClose', async () => {
     closing = true;
+    await events.stop();
     await risk.stop();
     await ledger.stop();
   });
 
-  return Object.assign(app, { ledger, envelopes, risk, lending, authenticator }) as unknown as App;
+  return Object.assign(app, { ledger, envelopes, risk, lending, authenticator, oauth, idempotency, rateLimits, events, obPayments }) as unknown as App;
 }
