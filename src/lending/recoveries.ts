@@ -88,22 +88,16 @@ async function plan(tx: Queryable, request: RecoveryRequest): Promise<Planned> {
 async function settle(tx: Queryable, request: RecoveryRequest, planned: Extract<Planned, { kind: 'post' }>, results: readonly TransferResult[], now: Date): Promise<OperationOutcome> {
   const refused = ledgerRefusal(results, 'recovery');
   if (refused) return { ...refused, field: refused.field === 'account_id' ? 'from_account_id' : refused.field };
-  const operation: store.OperationRecord = {
+  const operation = store.uncomponentedOperation({
     id: request.operation_id,
     loan_id: planned.loan.id,
     kind: 'recovery',
     fingerprint: request.fingerprint,
     business_date: request.today,
     amount: request.amount_minor,
-    paid_penalty: 0n,
-    paid_fee: 0n,
-    paid_interest: 0n,
-    paid_principal: 0n,
-    prepaid_principal: 0n,
-    early_repayment_fee: 0n,
     result: jsonSafe({ recovered_total_minor: planned.recovered_after, recoverable_remaining_minor: planned.remaining_after, from_account_id: planned.from_account_id, transfer_ids: [planned.transfer.id] }),
     created_at: now,
-  };
+  });
   await store.addRecovered(tx, planned.loan.id, request.amount_minor, now);
   await store.insertOperation(tx, operation);
   return { ok: true, operation, replayed: false };

@@ -615,22 +615,16 @@ export const loanIdOf = (applicationId: string): string => derivedUuid(`capillar
 export const initialDrawdownId = (loanId: string): string => derivedUuid(`capillary:loan:${loanId.toLowerCase()}:operation:drawdown:open`);
 
 function initialDrawdown(loanId: string, applicationId: string, date: BusinessDate, amount: bigint, now: Date): store.OperationRecord {
-  return {
+  return store.uncomponentedOperation({
     id: initialDrawdownId(loanId),
     loan_id: loanId,
     kind: 'drawdown',
     fingerprint: fingerprint({ application_id: applicationId, kind: 'drawdown', amount_minor: amount }),
     business_date: date,
     amount,
-    paid_penalty: 0n,
-    paid_fee: 0n,
-    paid_interest: 0n,
-    paid_principal: 0n,
-    prepaid_principal: 0n,
-    early_repayment_fee: 0n,
     result: jsonSafe({ opening: true, transfer_ids: [postingId(loanId, 'drawdown', 'open')] }),
     created_at: now,
-  };
+  });
 }
 
 const termOf = (loan: store.LoanRecord): number => Number(loan.terms.term_periods);

@@ -495,6 +495,11 @@ export interface OperationRecord {
   created_at: Date;
 }
 
+/** An operation that moved money without settling any receivable (a drawdown, a recovery): every component 0. */
+export function uncomponentedOperation(o: Pick<OperationRecord, 'id' | 'loan_id' | 'kind' | 'fingerprint' | 'business_date' | 'amount' | 'result' | 'created_at'>): OperationRecord {
+  return { ...o, paid_penalty: 0n, paid_fee: 0n, paid_interest: 0n, paid_principal: 0n, prepaid_principal: 0n, early_repayment_fee: 0n };
+}
+
 const OPERATION_COLUMNS = `id::text AS id, loan_id::text AS loan_id, kind, fingerprint, business_date::text AS business_date, amount, paid_penalty, paid_fee,
   paid_interest, paid_principal, prepaid_principal, early_repayment_fee, result, created_at`;
 
