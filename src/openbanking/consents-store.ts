@@ -107,6 +107,7 @@ export async function authoriseConsent(
   db: Queryable,
   input: { id: string; client_id: string; customer_id: string; account_ids: string[]; now: Date },
 ): Promise<ConsentResult> {
+  forgetConsent(input.id);
   return inTransaction(db, async (tx) => {
     const consent = await lockConsent(tx, input.id, input.now);
     if (!consent || consent.client_id !== input.client_id) return { ok: false, code: 'consent_not_found', detail: 'no such consent for this client' };
@@ -145,6 +146,7 @@ export async function rejectConsent(
   db: Queryable,
   input: { id: string; client_id: string; customer_id: string; now: Date },
 ): Promise<ConsentResult> {
+  forgetConsent(input.id);
   return inTransaction(db, async (tx) => {
     const consent = await lockConsent(tx, input.id, input.now);
     if (!consent || consent.client_id !== input.client_id) return { ok: false, code: 'consent_not_found', detail: 'no such consent for this client' };
@@ -175,6 +177,7 @@ export async function revokeConsent(
   db: Queryable,
   input: { id: string; by: RevokedBy; actor_id: string; now: Date },
 ): Promise<ConsentResult> {
+  forgetConsent(input.id);
   return inTransaction(db, async (tx) => {
     const consent = await lockConsent(tx, input.id, input.now);
     const owner = !consent
@@ -242,13 +245,37 @@ export async function listConsents(
  * What every resource call reads, in one query: the consent (status as of `now`) and the
  * mode of its customer, for the sandbox/live check.
  */
+/**
+ * The access check reads a consent on every customer-token call; the row is kept for
+ * CONSENT_ACCESS_CACHE_MS so a burst of calls under one consent costs one read. Every change
+ * this process makes to a consent (authorise, reject, revoke, a payment's reservation or
+ * release) forgets it at once; a change made by another node is seen within
+ * CONSENT_ACCESS_CACHE_MS (docs/open-banking.md, "Consents"). Payments never rely on the
+ * cached figures: the reservation re-checks status, expiry and limit in its UPDATE.
+ */
+export const CONSENT_ACCESS_CACHE_MS = 1_000;
+const CONSENT_ACCESS_CACHE_MAX = 10_000;
+type AccessRow = Row & { customer_mode: 'sandbox' | 'live' | null };
+const accessCache = new Map<string, { row: AccessRow; until_ms: number }>();
+
+/** Drops a consent from the access cache (after this process changed it). */
+export function forgetConsent(id: string): void {
+  accessCache.delete(id.toLowerCase());
+}
+
 export async function getConsentForAccess(
   db: Queryable,
   id: string,
   now: Date,
 ): Promise<{ consent: Consent; customer_mode: 'sandbox' | 'live' | null } | undefined> {
   if (!UUID.test(id)) return undefined;
-  const { rows } = await db.query<Row & { customer_mode: 'sandbox' | 'live' | null }>(
+  const key = id.toLowerCase();
+  const hit = accessCache.get(key);
+  if (hit && hit.until_ms > performance.now()) {
+    const { customer_mode, ...rest } = hit.row;
+    return { consent: toConsent(rest as Row, now), customer_mode };
+  }
+  const { rows } = await db.query<AccessRow>(
     `SELECT c.id::text AS id, c.client_id, c.kind, c.status, c.permissions, c.customer_id, c.account_ids::text[] AS account_ids,
             c.currency, c.amount_limit_minor, c.amount_used_minor, c.per_payment_max_minor, c.creditor_account_id::text AS creditor_account_id,
             c.expires_at, c.created_at, c.authorised_at, c.revoked_at, c.revoked_by, cu.mode AS customer_mode
@@ -257,6 +284,8 @@ export async function getConsentForAccess(
   );
   const row = rows[0];
   if (!row) return undefined;
+  if (accessCache.size >= CONSENT_ACCESS_CACHE_MAX) accessCache.clear();
+  accessCache.set(key, { row, until_ms: performance.now() + CONSENT_ACCESS_CACHE_MS });
   const { customer_mode, ...rest } = row;
   return { consent: toConsent(rest as Row, now), customer_mode };
 }

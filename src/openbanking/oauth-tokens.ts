@@ -58,8 +58,12 @@ export type VerifyResult = { ok: true; claims: AccessTokenClaims } | { ok: false
 
 export const newTokenId = (): string => randomBytes(16).toString('base64url');
 
+/** Bound on the verified-token memory (a full map is cleared: tokens are then verified again). */
+const VERIFIED_TOKENS_MAX = 10_000;
+
 export class AccessTokens {
   private revoked = new Map<string, number>(); // jti → expiry (ms)
+  private readonly verified = new Map<string, AccessTokenClaims>(); // token → its checked claims
   private synced_at = -Infinity; // performance.now() of the last read
   private syncing: Promise<void> | undefined;
 
@@ -99,12 +103,27 @@ export class AccessTokens {
     };
   }
 
-  /** Checks a token this server issued: signature, typ, iss, aud, exp and the revocation list. */
+  /**
+   * Checks a token this server issued: signature, typ, iss, aud, exp and the revocation list.
+   * A token whose signature this process has checked is remembered until it expires (at
+   * most ACCESS_TOKEN_TTL_S): an ES256 verification costs about as much as the rest of a
+   * read, and a token's bytes cannot change. Expiry and revocation are checked on every call.
+   */
   async verify(token: string): Promise<VerifyResult> {
-    const checked = await this.checkSignature(token, false);
-    if (!checked.ok) return checked;
-    if (await this.isRevoked(checked.claims.jti)) return { ok: false, description: 'the access token has been revoked' };
-    return checked;
+    let claims = this.verified.get(token);
+    if (claims && claims.exp * 1000 <= this.clock.now().getTime()) {
+      this.verified.delete(token);
+      claims = undefined; // checkSignature below reports the expiry in its own words
+    }
+    if (!claims) {
+      const checked = await this.checkSignature(token, false);
+      if (!checked.ok) return checked;
+      claims = checked.claims;
+      if (this.verified.size >= VERIFIED_TOKENS_MAX) this.verified.clear();
+      this.verified.set(token, claims);
+    }
+    if (await this.isRevoked(claims.jti)) return { ok: false, description: 'the access token has been revoked' };
+    return { ok: true, claims };
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import type { Queryable } from '../db/port.js';
 import { appendEvent } from '../events/outbox.js';
+import { forgetConsent } from './consents-store.js';
 import type { Payment, PaymentStatus } from './payments.js';
 
 const PAYMENT_COLUMNS = `id::text AS id, consent_id::text AS consent_id, client_id, customer_id, debtor_account_id::text AS debtor_account_id,
@@ -19,6 +20,7 @@ const toPayment = (r: Row): Payment => ({ ...r, created_at: new Date(r.created_a
  * and the total stays within the limit. False: nothing changed (the caller finds out why).
  */
 export async function reserveOnConsent(tx: Queryable, consent_id: string, amount_minor: bigint, now: Date): Promise<boolean> {
+  forgetConsent(consent_id);
   const { rows } = await tx.query(
     `UPDATE consents SET amount_used_minor = amount_used_minor + $2
       WHERE id = $1 AND status = 'authorised' AND expires_at > $3
@@ -31,6 +33,7 @@ export async function reserveOnConsent(tx: Queryable, consent_id: string, amount
 
 /** Gives back a reservation of a payment that did not happen (whatever the consent's status now). */
 export async function releaseOnConsent(tx: Queryable, consent_id: string, amount_minor: bigint): Promise<void> {
+  forgetConsent(consent_id);
   const { rows } = await tx.query(
     'UPDATE consents SET amount_used_minor = amount_used_minor - $2 WHERE id = $1 AND amount_used_minor >= $2 RETURNING id',
     [consent_id, amount_minor],
