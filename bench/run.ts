@@ -14,6 +14,7 @@ const BENCHMARKS: Record<string, { describe: string; load: () => Promise<Benchma
   envelopes: { describe: 'red-envelope grabs through HTTP (hot envelope, many envelopes) vs a naive transaction-per-grab server', load: () => import('./envelopes.js') },
   cob: { describe: 'one close-of-business day for 1,000,000 loans on PostgreSQL, set-based in chunks, vs a per-loan-transaction baseline', load: () => import('./cob.js') },
   risk: { describe: 'real-time risk decisions on 1,000,000 stored events: engine start, in-process and HTTP vs a per-feature SQL baseline', load: () => import('./risk.js') },
+  api: { describe: 'the open-banking layer\'s cost: balances and payments with a customer\'s OAuth token vs the same ledger calls with an API key, over HTTP', load: () => import('./api.js') },
 };
 
 const usage = () =>
