@@ -17,7 +17,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Queryable } from '../db/port.js';
 import { authoriseConsent, getConsent, rejectConsent } from './consents-store.js';
-import { findCustomer, listCustomerAccounts, signInCustomer } from './customers-store.js';
+import { findCustomer, listCustomerAccounts } from './customers-store.js';
 import { PATHS, type FormParams, type OAuthApp, type OAuthContext } from './oauth-context.js';
 import { pageHeaders, renderConsent, renderError, renderSignIn } from './oauth-consent-page.js';
 import { findPushedRequest, type StoredRequest } from './oauth-par.js';
@@ -205,19 +205,14 @@ export function registerAuthorizeRoutes(app: FastifyInstance, ctx: OAuthContext)
     if (!session || !form) return reply;
     const loaded = await loadRequest(ctx, reply, null, session.rid);
     if (!loaded) return reply;
-    const customer_id = (field(form, 'customer_id') ?? '').trim();
-    const password = field(form, 'password') ?? '';
-    if (customer_id) {
-      const throttle = await ctx.allowSignIn(customer_id);
-      if (!throttle.allowed) {
-        reply.header('retry-after', String(throttle.retry_after_s));
-        return renderSignInPage(reply, loaded, session, 429, `Too many sign-in attempts for this customer id. Try again in ${throttle.retry_after_s} seconds.`, customer_id);
-      }
+    const attempt = await ctx.signIn(field(form, 'customer_id'), field(form, 'password'));
+    if (!attempt.ok) {
+      if (attempt.retry_after_s) reply.header('retry-after', String(attempt.retry_after_s));
+      return renderSignInPage(reply, loaded, session, attempt.status, attempt.message, attempt.customer_id);
     }
-    const customer = customer_id && password ? await signInCustomer(ctx.db, customer_id, password) : undefined;
-    if (!customer) return renderSignInPage(reply, loaded, session, 401, 'Wrong customer id or password.', customer_id);
+    const { customer } = attempt;
     if (customer.mode !== loaded.app.mode) {
-      return renderSignInPage(reply, loaded, session, 403, `This is a ${loaded.app.mode} app: only ${loaded.app.mode} customers can approve its consents.`, customer_id);
+      return renderSignInPage(reply, loaded, session, 403, `This is a ${loaded.app.mode} app: only ${loaded.app.mode} customers can approve its consents.`, customer.id);
     }
     // A new CSRF token at sign-in: a token seen before signing in is worth nothing after.
     await setSessionCookie(ctx, reply, { ...session, csrf: newCsrf(), sub: customer.id });

@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { listConsents, revokeConsent } from './consents-store.js';
-import { findCustomer, signInCustomer } from './customers-store.js';
+import { findCustomer } from './customers-store.js';
 import { errorPage, field, pageForm } from './oauth-authorize.js';
 import { pageHeaders, renderConsentList, renderSignIn, type ManagedConsent } from './oauth-consent-page.js';
 import { PATHS, type OAuthContext } from './oauth-context.js';
@@ -80,17 +80,12 @@ export function registerConsentManagementRoutes(app: FastifyInstance, ctx: OAuth
     }
     const action = field(form, 'action');
     if (action === 'sign_in') {
-      const customer_id = (field(form, 'customer_id') ?? '').trim();
-      const password = field(form, 'password') ?? '';
-      if (customer_id) {
-        const throttle = await ctx.allowSignIn(customer_id);
-        if (!throttle.allowed) {
-          reply.header('retry-after', String(throttle.retry_after_s));
-          return signInPage(reply, session!, 429, `Too many sign-in attempts for this customer id. Try again in ${throttle.retry_after_s} seconds.`, customer_id);
-        }
+      const attempt = await ctx.signIn(field(form, 'customer_id'), field(form, 'password'));
+      if (!attempt.ok) {
+        if (attempt.retry_after_s) reply.header('retry-after', String(attempt.retry_after_s));
+        return signInPage(reply, session!, attempt.status, attempt.message, attempt.customer_id);
       }
-      const customer = customer_id && password ? await signInCustomer(ctx.db, customer_id, password) : undefined;
-      if (!customer) return signInPage(reply, session!, 401, 'Wrong customer id or password.', customer_id);
+      const { customer } = attempt;
       await setSessionCookie(ctx, reply, { ...freshSession(ctx), sub: customer.id });
       return pageHeaders(reply).status(303).header('location', PATHS.consents).send();
     }

@@ -9,6 +9,8 @@ import type { Clock } from '../server/clock.js';
 import type { RateLimitStore } from '../server/rate-limit-memory.js';
 import type { PartnerApp } from './apps.js';
 import { findApp } from './apps-store.js';
+import type { Customer } from './customers.js';
+import { signInCustomer } from './customers-store.js';
 import { DpopReplayCache } from './oauth-dpop.js';
 import { SigningKeys } from './oauth-keys.js';
 import { AccessTokens } from './oauth-tokens.js';
@@ -90,6 +92,29 @@ export class OAuthContext {
     if (result.allowed) return { allowed: true };
     const missing_mt = SIGN_IN_INTERVAL_S * 1000 - (result.states[0]?.millitokens ?? 0);
     return { allowed: false, retry_after_s: Math.max(1, Math.ceil(missing_mt / 1000)) };
+  }
+
+  /**
+   * A password sign-in from a page's form (the consent page and the consents page): the
+   * per-customer throttle first, then the password. The failure carries the status and the
+   * message the page shows, and `retry_after_s` for a throttled attempt.
+   */
+  async signIn(
+    customer_id_field: string | undefined,
+    password_field: string | undefined,
+  ): Promise<{ ok: true; customer: Customer } | { ok: false; status: 401 | 429; message: string; customer_id: string; retry_after_s?: number }> {
+    const customer_id = (customer_id_field ?? '').trim();
+    const password = password_field ?? '';
+    if (customer_id) {
+      const throttle = await this.allowSignIn(customer_id);
+      if (!throttle.allowed) {
+        const message = `Too many sign-in attempts for this customer id. Try again in ${throttle.retry_after_s} seconds.`;
+        return { ok: false, status: 429, message, customer_id, retry_after_s: throttle.retry_after_s };
+      }
+    }
+    const customer = customer_id && password ? await signInCustomer(this.db, customer_id, password) : undefined;
+    if (!customer) return { ok: false, status: 401, message: 'Wrong customer id or password.', customer_id };
+    return { ok: true, customer };
   }
 
   /** Runs a housekeeping statement at most once a minute per process (expired rows). */
