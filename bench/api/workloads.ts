@@ -4,8 +4,9 @@
  *    (token, consent, rate limit, ledger read) vs GET /v1/accounts/{id} with an API key;
  *  - pay: POST /open-banking/v1/payments with the customer's payment token and a fresh
  *    Idempotency-Key (token, consent and its limit, rate limit, idempotency record, payment
- *    rows, ledger transfer) vs POST /v1/transfers with an API key (the same transfer: same
- *    accounts, code and metadata shape) — one customer under one payment consent;
+ *    rows, ledger transfer) vs POST /v1/transfers with an API key and its own fresh
+ *    Idempotency-Key (the same transfer: same accounts, code and metadata shape) — one
+ *    customer under one payment consent;
  *  - pay-many: the same, spread over many customers, each paying under their own consent
  *    (request i is customer i mod N's), as a partner's traffic from many shoppers is.
  * Request i is built just before it is sent, with its own ids, and remembered so the money
@@ -117,6 +118,9 @@ function paymentPaths(workload: WorkloadKey, f: Fixture, payers: readonly Payer[
         return {
           method: 'POST',
           path: '/v1/transfers',
+          // The same Idempotency-Key as the open-banking path sends: a general API feature, so
+          // the difference left is the layer's (token, consent and its limit, payment record).
+          headers: { 'idempotency-key': randomUUID() },
           body: JSON.stringify({
             id,
             debit_account_id: payer.account,

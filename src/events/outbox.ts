@@ -3,7 +3,7 @@
  * that writes its state, so an event exists exactly when the change it describes committed.
  * Relays (relay.ts) read the rows afterwards and deliver them (webhooks, NATS JetStream).
  */
-import type { Queryable } from '../db/port.js';
+import type { Queryable, SqlParam } from '../db/port.js';
 import { uuidv7 } from '../db/uuid.js';
 
 export interface OutboxEvent {
@@ -40,18 +40,29 @@ export async function appendEvent(db: Queryable, event: OutboxEvent): Promise<st
 /** Appends events in the order given with one statement; returns their event ids in that order. */
 export async function appendEvents(db: Queryable, events: readonly OutboxEvent[]): Promise<string[]> {
   if (events.length === 0) return [];
+  const insert = outboxInsert(events, 1);
+  await db.query(insert.sql, insert.params);
+  return insert.ids;
+}
+
+/**
+ * The INSERT that appends `events` (its parameters numbered from `first`), for a caller that
+ * writes its own rows and its events in one statement (as a data-modifying WITH query).
+ */
+export function outboxInsert(events: readonly OutboxEvent[], first: number): { sql: string; params: SqlParam[]; ids: string[] } {
   if (events.length > EVENTS_PER_APPEND_MAX) throw new Error(`at most ${EVENTS_PER_APPEND_MAX} events per append (got ${events.length})`);
   events.forEach(check);
   // Ids made here (not by the column default, which serves the ledger's rows) so the
   // answer does not depend on the order RETURNING happens to list rows in.
   const ids = events.map((e) => uuidv7(e.created_at?.getTime()));
-  await db.query(
-    `INSERT INTO outbox (event_id, topic, entity_id, client_id, payload, created_at)
+  const $ = (i: number) => `$${first + i}`;
+  return {
+    sql: `INSERT INTO outbox (event_id, topic, entity_id, client_id, payload, created_at)
      SELECT u.event_id, u.topic, u.entity_id, u.client_id, u.payload, coalesce(u.created_at, now())
-     FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::jsonb[], $6::timestamptz[]) WITH ORDINALITY
+     FROM unnest(${$(0)}::uuid[], ${$(1)}::text[], ${$(2)}::uuid[], ${$(3)}::text[], ${$(4)}::jsonb[], ${$(5)}::timestamptz[]) WITH ORDINALITY
        AS u(event_id, topic, entity_id, client_id, payload, created_at, ord)
      ORDER BY u.ord`,
-    [
+    params: [
       ids,
       events.map((e) => e.topic),
       events.map((e) => e.entity_id),
@@ -59,6 +70,6 @@ export async function appendEvents(db: Queryable, events: readonly OutboxEvent[]
       events.map((e) => payloadJson(e.payload)),
       events.map((e) => e.created_at?.toISOString() ?? null),
     ],
-  );
-  return ids;
+    ids,
+  };
 }

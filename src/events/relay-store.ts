@@ -69,8 +69,11 @@ export async function dropExpiredGaps(db: Queryable, consumer: string, now: Date
 /** Rows that have appeared inside skipped gaps, oldest first, each with the gap it filled. */
 export async function readLateRows(db: Queryable, consumer: string, limit: number): Promise<{ row: OutboxRow; gap: GapRange }[]> {
   const { rows } = await db.query(
+    // LATERAL, so the plan starts from the (few) gaps and reads each range by the primary key:
+    // as a plain join the planner walked the whole outbox's index, one pass per relay tick.
     `SELECT o.seq, o.event_id, o.topic, o.entity_id, o.client_id, o.payload, o.created_at, g.from_seq AS gap_from, g.to_seq AS gap_to, g.expires_at AS gap_expires_at
-     FROM outbox_gaps g JOIN outbox o ON o.seq BETWEEN g.from_seq AND g.to_seq
+     FROM outbox_gaps g
+     CROSS JOIN LATERAL (SELECT * FROM outbox WHERE seq BETWEEN g.from_seq AND g.to_seq ORDER BY seq LIMIT $2) o
      WHERE g.consumer = $1 ORDER BY o.seq LIMIT $2`,
     [consumer, limit],
   );

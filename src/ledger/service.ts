@@ -85,7 +85,17 @@ export class Ledger {
     if (!this.gate || options.bypass_gate) return this.writer.submit(inputs);
     const verdicts = await this.gate.screen(inputs);
     if (verdicts.every((v) => v.kind === 'pass')) return this.writer.submit(inputs);
-    return applyGate(inputs, verdicts, (kept) => this.writer.submit(kept));
+    return submitScreened(screenedByVerdicts(inputs, verdicts), (kept) => this.writer.submit(kept));
+  }
+
+  /**
+   * The gate's answer without submitting: what each transfer becomes (a held one made
+   * pending) or why it is refused. For a domain that submits through its own joined work
+   * (open-banking payments) and so cannot use submitTransfers.
+   */
+  async screenTransfers(inputs: readonly TransferInput[]): Promise<ScreenedTransfer[]> {
+    if (!this.gate) return inputs.map((input) => ({ ok: true, input }));
+    return screenedByVerdicts(inputs, await this.gate.screen(inputs));
   }
 
   getTransfer(id: string) {
@@ -160,19 +170,17 @@ export class Ledger {
   }
 }
 
+/** A transfer past the gate: what to submit (a held one made pending), or refused before the core. */
+export type ScreenedTransfer = { ok: true; input: TransferInput } | { ok: false; code: 'risk_blocked' | 'linked_event_failed' };
+
 /**
  * Refuses blocked transfers and turns held ones into pending transfers. A linked chain is
  * all or nothing: if any of its transfers is blocked or held, the whole chain is refused
  * (the flagged one with `risk_blocked`, the rest with `linked_event_failed`), because a
  * chain cannot be partly held.
  */
-async function applyGate(
-  inputs: readonly TransferInput[],
-  verdicts: readonly GateVerdict[],
-  submit: (kept: TransferInput[]) => Promise<TransferResult[]>,
-): Promise<GatedTransferResult[]> {
-  const results: (GatedTransferResult | undefined)[] = new Array(inputs.length);
-  const kept: { index: number; input: TransferInput }[] = [];
+function screenedByVerdicts(inputs: readonly TransferInput[], verdicts: readonly GateVerdict[]): ScreenedTransfer[] {
+  const screened: ScreenedTransfer[] = new Array(inputs.length);
   for (let start = 0; start < inputs.length; ) {
     let end = start;
     while (end < inputs.length - 1 && hasFlag(inputs[end]!.flags, TransferFlags.linked)) end++;
@@ -180,14 +188,25 @@ async function applyGate(
     const flagged = verdicts.slice(start, end + 1).some((v) => v.kind !== 'pass');
     for (let i = start; i <= end; i++) {
       const verdict = verdicts[i]!;
-      if (chain && flagged) results[i] = { ok: false, code: verdict.kind === 'pass' ? 'linked_event_failed' : 'risk_blocked' };
-      else if (verdict.kind === 'block') results[i] = { ok: false, code: 'risk_blocked' };
-      else if (verdict.kind === 'hold') kept.push({ index: i, input: { ...inputs[i]!, flags: inputs[i]!.flags | TransferFlags.pending, timeout_seconds: verdict.timeout_seconds } });
-      else kept.push({ index: i, input: inputs[i]! });
+      const input = inputs[i]!;
+      if (chain && flagged) screened[i] = { ok: false, code: verdict.kind === 'pass' ? 'linked_event_failed' : 'risk_blocked' };
+      else if (verdict.kind === 'block') screened[i] = { ok: false, code: 'risk_blocked' };
+      else if (verdict.kind === 'hold') screened[i] = { ok: true, input: { ...input, flags: input.flags | TransferFlags.pending, timeout_seconds: verdict.timeout_seconds } };
+      else screened[i] = { ok: true, input };
     }
     start = end + 1;
   }
+  return screened;
+}
+
+/** Submits the screened transfers that may move and answers every one, in order. */
+async function submitScreened(
+  screened: readonly ScreenedTransfer[],
+  submit: (kept: TransferInput[]) => Promise<TransferResult[]>,
+): Promise<GatedTransferResult[]> {
+  const kept = screened.flatMap((s, index) => (s.ok ? [{ index, input: s.input }] : []));
   const submitted = kept.length > 0 ? await submit(kept.map((k) => k.input)) : [];
+  const results = screened.map((s): GatedTransferResult | undefined => (s.ok ? undefined : { ok: false, code: s.code }));
   kept.forEach((k, j) => (results[k.index] = submitted[j]));
   return results as GatedTransferResult[];
 }

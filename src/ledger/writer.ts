@@ -85,7 +85,8 @@ export class LedgerWriter {
   private running = false;
   private stopping = false;
   private idle: Promise<void> = Promise.resolve();
-  private readonly batchSizeMax: number;
+  /** The most transfers one batch carries. */
+  readonly batchSizeMax: number;
   private readonly queueDepthMax: number;
   private readonly attemptsMax: number;
 
@@ -167,9 +168,9 @@ export class LedgerWriter {
         const batch = this.takeBatch();
         const started = performance.now();
         try {
-          const { outcomes, attempts } = await this.commitWithRetry(batch);
+          const { outcomes, transfers, attempts } = await this.commitWithRetry(batch);
           this.options.observer?.batchCommitted({
-            transfers: batch.reduce((n, r) => n + sizeOf(r), 0),
+            transfers,
             requests: batch.length,
             duration_ms: performance.now() - started,
             attempts,
@@ -184,11 +185,11 @@ export class LedgerWriter {
     }
   }
 
-  private async commitWithRetry(batch: Request[]): Promise<{ outcomes: unknown[]; attempts: number }> {
+  private async commitWithRetry(batch: Request[]): Promise<{ outcomes: unknown[]; transfers: number; attempts: number }> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcomes = await this.db.transaction((tx) => this.applyBatch(tx, batch));
-        return { outcomes, attempts: attempt };
+        const { outcomes, transfers } = await this.db.transaction((tx) => this.applyBatch(tx, batch));
+        return { outcomes, transfers, attempts: attempt };
       } catch (err) {
         // Another process committed a transfer with one of our ids (23505), or the database
         // chose us as a deadlock/serialisation victim: run the whole batch again on fresh state.
@@ -199,7 +200,8 @@ export class LedgerWriter {
     }
   }
 
-  private async applyBatch(tx: Queryable, batch: Request[]): Promise<unknown[]> {
+  /** The outcome of each request, and how many transfers (and expiries) the batch carried. */
+  private async applyBatch(tx: Queryable, batch: Request[]): Promise<{ outcomes: unknown[]; transfers: number }> {
     const now = this.clock.now();
     const planned = await this.planJoined(tx, batch, now);
     const transferIds = new Set<string>();
@@ -236,7 +238,8 @@ export class LedgerWriter {
     for (const [i, request] of batch.entries()) {
       outcomes.push(request.kind === 'joined' ? await request.work.settle(tx, results[i] as TransferResult[], now) : results[i]);
     }
-    return outcomes;
+    const transfers = batch.reduce((n, request, i) => n + (request.kind === 'transfers' ? request.inputs.length : request.kind === 'expire' ? request.ids.length : planned[i]!.length), 0);
+    return { outcomes, transfers };
   }
 
   /** Plans the joined works in lock-key order; returns their transfers by batch index. */

@@ -248,10 +248,12 @@ export async function listConsents(
 /**
  * The access check reads a consent on every customer-token call; the row is kept for
  * CONSENT_ACCESS_CACHE_MS so a burst of calls under one consent costs one read. Every change
- * this process makes to a consent (authorise, reject, revoke, a payment's reservation or
- * release) forgets it at once; a change made by another node is seen within
+ * this process makes to a consent that could wrongly refuse a call (authorise, reject, revoke,
+ * a release of reserved money) forgets it at once; a payment's reservation does not, since a
+ * used total read low only lets a payment through to the locked re-check, which refuses it
+ * exactly. A change made by another node is seen within
  * CONSENT_ACCESS_CACHE_MS (docs/open-banking.md, "Consents"). Payments never rely on the
- * cached figures: the reservation re-checks status, expiry and limit in its UPDATE.
+ * cached figures: the reservation re-checks status, expiry and limit under the row lock.
  */
 export const CONSENT_ACCESS_CACHE_MS = 1_000;
 const CONSENT_ACCESS_CACHE_MAX = 10_000;

@@ -1,9 +1,10 @@
 /**
- * Payment initiation: reserve the amount against the consent's limit and store the payment
- * as pending (one transaction), move the money as one ledger transfer (so the risk gate
- * applies), then complete or reject the payment (status, reservation release and outbox
- * event in one transaction). A payment left pending by a crash is settled from its transfer:
- * looked up, or submitted again with the same id (the ledger's idempotency keeps it once).
+ * Payment initiation: the checks that need no lock (the consent's terms, sandbox magic
+ * amounts), the risk gate's screen of the payment's transfer, and then the payment rides the
+ * ledger writer's next batch (payment-group.ts): the reservation on the consent, the
+ * transfer, the payment row and its outbox event commit together. A payment held for risk
+ * review stays pending and is settled from its transfer (when read, or by the sweep) once an
+ * analyst posts or voids it, or it expires.
  */
 import type { Db } from '../db/port.js';
 import type { Ledger } from '../ledger/service.js';
@@ -11,11 +12,10 @@ import { OverloadedError } from '../ledger/writer.js';
 import type { Clock } from '../server/clock.js';
 import { ProblemError } from '../server/problem.js';
 import { findApp } from './apps-store.js';
-import { checkPaymentTerms, effectiveStatus, type Consent, type Refusal } from './consents.js';
-import { getConsent } from './consents-store.js';
-import { accountMode } from './customers-store.js';
+import { checkPaymentTerms, type Consent, type Refusal } from './consents.js';
+import { PaymentGroups } from './payment-group.js';
 import { PAYMENT_SETTLE_GRACE_MS, paymentTransfer, paymentTransferId, samePaymentRequest, settlementOfTransfer, type Payment } from './payments.js';
-import { finishPayment, getPayment, insertPayment, markHeld, reserveOnConsent, stalePendingPayments, withdrawPayment } from './payments-store.js';
+import { finishPayment, getPayment, markHeld, stalePendingPayments, withdrawPayment } from './payments-store.js';
 import type { PartnerPrincipal } from './principal.js';
 import { magicOutcome } from './sandbox.js';
 
@@ -32,75 +32,67 @@ export type InitiateOutcome = { ok: true; payment: Payment; replayed: boolean } 
 export const SWEEP_BATCH = 100;
 
 export class Payments {
+  private readonly groups: PaymentGroups;
+
   constructor(
     private readonly db: Db,
     private readonly ledger: Ledger,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.groups = new PaymentGroups(ledger.writer);
+  }
 
-  /** `consent` has passed the access check (authorised, payments:create, the customer's). */
+  /** `consent` has passed the access check (authorised, payments:create, the customer's); its figures may be up to a second old. */
   async initiate(principal: PartnerPrincipal, consent: Consent, req: PaymentRequest): Promise<InitiateOutcome> {
     const id = req.id.toLowerCase();
     const creditor = req.creditor_account_id.toLowerCase();
     const request = { client_id: principal.client_id, consent_id: consent.id, creditor_account_id: creditor, amount_minor: req.amount_minor, currency: req.currency, reference: req.reference };
-    const existing = await getPayment(this.db, id);
-    if (existing) return this.replay(existing, request);
-
-    const terms = checkPaymentTerms(consent, { amount_minor: req.amount_minor, currency: req.currency, creditor_account_id: creditor });
-    if (!terms.ok) return terms;
     const debtor = consent.account_ids[0]!;
-    if (creditor === debtor) return { ok: false, code: 'accounts_must_be_different', detail: 'the creditor is the debtor account', field: 'creditor_account_id' };
-    const creditorAccount = await this.ledger.getAccount(creditor);
-    // Money never crosses between sandbox and live: to the other mode the account does not exist.
-    if (!creditorAccount || (await accountMode(this.db, creditor)) !== principal.mode) {
-      return { ok: false, code: 'account_not_found', detail: `no account ${creditor}`, field: 'creditor_account_id' };
-    }
-    if (creditorAccount.currency !== req.currency) {
-      return { ok: false, code: 'currency_mismatch', detail: `the creditor account is in ${creditorAccount.currency}`, field: 'creditor_account_id' };
-    }
-
+    const terms = checkPaymentTerms(consent, { amount_minor: req.amount_minor, currency: req.currency, creditor_account_id: creditor });
+    const refusal: Refusal | undefined = !terms.ok
+      ? terms
+      : creditor === debtor
+        ? { ok: false, code: 'accounts_must_be_different', detail: 'the creditor is the debtor account', field: 'creditor_account_id' }
+        : undefined;
     const magic = magicOutcome(principal.mode, req.amount_minor);
-    if (magic?.kind === 'unavailable') {
+    if (refusal || magic?.kind === 'unavailable') {
+      // A payment made earlier with this id is answered as it is, whatever its consent says now.
+      const existing = await getPayment(this.db, id);
+      if (existing) return this.replay(existing, request);
+      if (refusal) return refusal;
       throw new ProblemError('unavailable', 'sandbox: amount 503 simulates the bank being unavailable; nothing was stored, retry', { retry_after_s: 1 });
     }
 
-    const now = this.clock.now();
-    const reserved = await this.db.transaction(async (tx) => {
-      if (!(await reserveOnConsent(tx, consent.id, req.amount_minor, now))) return { ok: false as const };
-      const payment = await insertPayment(tx, {
-        id,
-        consent_id: consent.id,
-        client_id: principal.client_id,
-        customer_id: consent.customer_id!,
-        debtor_account_id: debtor,
-        creditor_account_id: creditor,
-        amount_minor: req.amount_minor,
-        currency: req.currency,
-        reference: req.reference,
-        transfer_id: paymentTransferId(id),
-        created_at: now,
-      });
-      if (!payment) throw new SameIdRace();
-      return { ok: true as const, payment };
-    }).catch(async (err: unknown) => {
-      if (!(err instanceof SameIdRace)) throw err;
-      return { ok: 'race' as const };
-    });
-    if (reserved.ok === 'race') {
-      const raced = await getPayment(this.db, id);
-      if (!raced) throw new Error(`payment ${id} collided on insert but is not there`);
-      return this.replay(raced, request);
+    const payment = {
+      id,
+      consent_id: consent.id,
+      client_id: principal.client_id,
+      customer_id: consent.customer_id!,
+      debtor_account_id: debtor,
+      creditor_account_id: creditor,
+      amount_minor: req.amount_minor,
+      currency: req.currency,
+      reference: req.reference,
+      transfer_id: paymentTransferId(id),
+      created_at: this.clock.now(),
+    };
+    const transfer = magic?.kind === 'reject' ? { ok: false as const, code: magic.code } : (await this.ledger.screenTransfers([paymentTransfer(payment)]))[0]!;
+    // Twice at most: a payment with the same id earlier in the same group may have been refused (and so not stored).
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const outcome = await this.groups.carry({ payment, mode: principal.mode, transfer });
+      if (outcome.kind === 'stored') return { ok: true, payment: outcome.payment, replayed: false };
+      if (outcome.kind === 'refused') return outcome.refusal;
+      const existing = await getPayment(this.db, id);
+      if (existing) return this.replay(existing, request);
     }
-    if (!reserved.ok) return this.whyNotReserved(consent.id, req.amount_minor);
-
-    if (magic?.kind === 'reject') {
-      const payment = await this.db.transaction((tx) => finishPayment(tx, { id, status: 'rejected', reason_code: magic.code, now: this.clock.now() }));
-      return { ok: true, payment, replayed: false };
-    }
-    return { ok: true, payment: await this.execute(reserved.payment), replayed: false };
+    throw new Error(`payment ${id} was reported as existing but is not stored`);
   }
 
-  /** Submits the payment's transfer and settles the payment from the result. */
+  /**
+   * Submits a stored pending payment's transfer and settles the payment from the result. Only
+   * a payment stored without its transfer needs it: rows written before payments rode the
+   * ledger's batch (a crash between the two steps); a payment now commits with its transfer.
+   */
   private async execute(payment: Payment): Promise<Payment> {
     let results;
     try {
@@ -178,20 +170,7 @@ export class Payments {
     }
     return { ok: true, payment: await this.settle(existing), replayed: true };
   }
-
-  /** The reserving UPDATE matched nothing: say precisely why. */
-  private async whyNotReserved(consent_id: string, amount_minor: bigint): Promise<Refusal> {
-    const now = this.clock.now();
-    const consent = await getConsent(this.db, consent_id, now);
-    const status = consent ? effectiveStatus(consent, now) : 'revoked';
-    if (status === 'revoked') return { ok: false, code: 'consent_revoked', detail: 'the consent was revoked' };
-    if (status === 'expired') return { ok: false, code: 'consent_expired', detail: 'the consent has expired' };
-    if (status !== 'authorised') return { ok: false, code: 'consent_not_authorised', detail: `the consent is ${status}` };
-    const remaining = consent!.amount_limit_minor! - consent!.amount_used_minor;
-    return { ok: false, code: 'consent_limit_exceeded', detail: `${amount_minor} is more than the ${remaining} left of the consent's limit of ${consent!.amount_limit_minor}`, field: 'amount_minor' };
-  }
 }
 
-class SameIdRace extends Error {}
 
 const hasPendingFlag = (flags: number): boolean => (flags & 2) !== 0;

@@ -4,8 +4,9 @@
  * consent can never together pass its limit (the table's CHECK constraint says so too).
  */
 import type { Queryable } from '../db/port.js';
-import { appendEvent } from '../events/outbox.js';
+import { appendEvent, outboxInsert, type OutboxEvent } from '../events/outbox.js';
 import { forgetConsent } from './consents-store.js';
+import type { ConsentTotals, CreditorFacts } from './payment-plan.js';
 import type { Payment, PaymentStatus } from './payments.js';
 
 const PAYMENT_COLUMNS = `id::text AS id, consent_id::text AS consent_id, client_id, customer_id, debtor_account_id::text AS debtor_account_id,
@@ -39,19 +40,6 @@ export async function releaseOnConsent(tx: Queryable, consent_id: string, amount
     [consent_id, amount_minor],
   );
   if (rows.length !== 1) throw new Error(`releasing ${amount_minor} on consent ${consent_id} would make its used total negative`);
-}
-
-/** Inserts a pending payment; undefined if the id exists (a concurrent request with the same id). */
-export async function insertPayment(tx: Queryable, p: Omit<Payment, 'status' | 'reason_code' | 'updated_at'>): Promise<Payment | undefined> {
-  const { rows } = await tx.query<Row>(
-    `INSERT INTO ob_payments (id, consent_id, client_id, customer_id, debtor_account_id, creditor_account_id, amount_minor,
-                              currency, reference, status, reason_code, transfer_id, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', NULL, $10, $11, $11)
-     ON CONFLICT (id) DO NOTHING
-     RETURNING ${PAYMENT_COLUMNS}`,
-    [p.id, p.consent_id, p.client_id, p.customer_id, p.debtor_account_id, p.creditor_account_id, p.amount_minor, p.currency, p.reference, p.transfer_id, p.created_at],
-  );
-  return rows[0] ? toPayment(rows[0]) : undefined;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -125,4 +113,81 @@ export function paymentEventPayload(p: Payment): Record<string, unknown> {
     reference: p.reference,
     ...(p.reason_code ? { reason_code: p.reason_code } : {}),
   };
+}
+
+// ---- Set-based statements for a group of payments carried by one ledger-writer batch (payment-group.ts).
+
+export interface GroupFacts {
+  /** Which of the group's payment ids are stored already. */
+  existing: Set<string>;
+  /** The consents' status and totals; their rows are now locked (in id order, so concurrent groups never deadlock). */
+  consents: Map<string, ConsentTotals>;
+  /** Currency and mode (its customer's, `live` when linked to none) of each creditor account that exists. */
+  creditors: Map<string, CreditorFacts>;
+}
+
+const parsedJson = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
+
+/** Everything a group's plan reads, in one round trip (amounts and times as text: JSON numbers would round them). */
+export async function readGroupFacts(tx: Queryable, input: { payment_ids: string[]; consent_ids: string[]; creditor_ids: string[] }): Promise<GroupFacts> {
+  const { rows } = await tx.query<{ existing: unknown; consents: unknown; creditors: unknown }>(
+    `WITH locked AS (
+       SELECT id, status, expires_at, amount_limit_minor, amount_used_minor FROM consents WHERE id = ANY($2::uuid[]) ORDER BY id FOR UPDATE
+     )
+     SELECT
+       (SELECT coalesce(json_agg(id::text), '[]') FROM ob_payments WHERE id = ANY($1::uuid[])) AS existing,
+       (SELECT coalesce(json_agg(json_build_object('id', id::text, 'status', status, 'expires_at_ms', (extract(epoch FROM expires_at) * 1000)::bigint::text,
+                                                   'limit', amount_limit_minor::text, 'used', amount_used_minor::text)), '[]') FROM locked) AS consents,
+       (SELECT coalesce(json_agg(json_build_object('id', a.id::text, 'currency', a.currency, 'mode', coalesce(c.mode, 'live'))), '[]')
+          FROM accounts a LEFT JOIN customer_accounts ca ON ca.account_id = a.id LEFT JOIN customers c ON c.id = ca.customer_id
+         WHERE a.id = ANY($3::uuid[])) AS creditors`,
+    [input.payment_ids, input.consent_ids, input.creditor_ids],
+  );
+  const row = rows[0]!;
+  type ConsentJson = { id: string; status: ConsentTotals['status']; expires_at_ms: string; limit: string | null; used: string };
+  return {
+    existing: new Set(parsedJson<string[]>(row.existing)),
+    consents: new Map(
+      parsedJson<ConsentJson[]>(row.consents).map((c) => [
+        c.id,
+        { id: c.id, status: c.status, expires_at: new Date(Number(c.expires_at_ms)), amount_limit_minor: c.limit === null ? null : BigInt(c.limit), amount_used_minor: BigInt(c.used) },
+      ]),
+    ),
+    creditors: new Map(parsedJson<({ id: string } & CreditorFacts)[]>(row.creditors).map(({ id, ...facts }) => [id, facts])),
+  };
+}
+
+/**
+ * Writes, in one statement, the consents' new used totals, the payments as they are
+ * (finished, or held for risk review) and their outbox events. The access cache is not
+ * told: a caller that lowers a total (a release) forgets the consent itself.
+ */
+export async function recordPayments(
+  tx: Queryable,
+  input: { used_totals: ReadonlyMap<string, bigint>; payments: readonly Payment[]; events?: readonly OutboxEvent[] },
+): Promise<void> {
+  const { used_totals, payments, events = [] } = input;
+  if (used_totals.size === 0 && payments.length === 0 && events.length === 0) return;
+  const consentIds = [...used_totals.keys()];
+  const column = <K extends keyof Payment>(k: K) => payments.map((p) => p[k]);
+  const outbox = outboxInsert(events, 17);
+  await tx.query(
+    `WITH used AS (
+       UPDATE consents c SET amount_used_minor = u.used FROM unnest($15::uuid[], $16::int8[]) AS u(id, used) WHERE c.id = u.id
+     ), events AS (
+       ${outbox.sql}
+     )
+     INSERT INTO ob_payments (id, consent_id, client_id, customer_id, debtor_account_id, creditor_account_id, amount_minor,
+                              currency, reference, status, reason_code, transfer_id, created_at, updated_at)
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::int8[],
+                          $8::text[], $9::text[], $10::text[], $11::text[], $12::uuid[], $13::timestamptz[], $14::timestamptz[])`,
+    [
+      column('id'), column('consent_id'), column('client_id'), column('customer_id'), column('debtor_account_id'), column('creditor_account_id'),
+      payments.map((p) => p.amount_minor.toString()),
+      column('currency'), column('reference'), column('status'), column('reason_code'), column('transfer_id'),
+      payments.map((p) => p.created_at.toISOString()), payments.map((p) => p.updated_at.toISOString()),
+      consentIds, consentIds.map((id) => used_totals.get(id)!.toString()),
+      ...outbox.params,
+    ],
+  );
 }

@@ -224,8 +224,10 @@ export class Risk {
     if (result!.ok) return { ok: true };
     const already = action === 'approve' ? 'pending_transfer_already_posted' : 'pending_transfer_already_voided';
     if (result!.code === already) return { ok: true };
-    // A hold that expired has released the funds already: rejecting it is done.
-    if (action === 'reject' && result!.code === 'pending_transfer_expired') return { ok: true };
+    // A hold that expired has released the funds already, and one that never reached the
+    // ledger (screened, then refused before the batch: an open-banking payment over its
+    // consent's limit) holds nothing: rejecting either is done.
+    if (action === 'reject' && (result!.code === 'pending_transfer_expired' || result!.code === 'pending_transfer_not_found')) return { ok: true };
     return { ok: false, detail: `the held transfer ${transferId} could not be ${action === 'approve' ? 'posted' : 'voided'}: ${result!.code}` };
   }
 

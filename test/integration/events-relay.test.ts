@@ -133,10 +133,12 @@ describe('outbox relay', () => {
       `SELECT event_id, client_id, count(*)::int8 AS n FROM webhook_deliveries WHERE event_id = ANY($1::uuid[]) GROUP BY 1, 2 ORDER BY 1`,
       [ids],
     );
-    expect(rows.map((r) => [r.event_id, r.client_id, r.n])).toEqual([
-      [ids[0], 'relay-app', 1n],
-      [ids[1], 'relay-app', 1n],
-    ]);
+    // Sorted like the query: two UUIDv7 made in the same millisecond need not sort in the order they were made.
+    const expected = [
+      [ids[0]!, 'relay-app', 1n],
+      [ids[1]!, 'relay-app', 1n],
+    ].sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : 1));
+    expect(rows.map((r) => [r.event_id, r.client_id, r.n])).toEqual(expected);
     expect(queue.queued).toBe(2);
   });
 

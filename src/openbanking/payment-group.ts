@@ -1,0 +1,156 @@
+/**
+ * Payments ride the ledger writer's batches, the way transfers do. Payments that arrive
+ * while the writer is busy gather in one open group; the group joins the writer's next batch
+ * as one JoinedWork, and in that batch's single transaction it
+ *
+ *   plan:   reads which ids exist, the creditors' currency and mode, and the consents
+ *           (rows locked) → decides every member (payment-plan.ts) → hands the ledger the
+ *           transfers of the accepted members
+ *   settle: from the ledger's results: each consent's new used total (what plan reserved,
+ *           less what refused transfers give back) and every payment as completed, rejected
+ *           or held for risk review → the outbox events
+ *
+ * in two statements for the whole group (one read; one write of consents, payments and
+ * events). A payment costs a share of one commit instead of several of its own, a consent row
+ * is written once per batch however many payments it carries, and a payment row exists
+ * exactly when its transfer does: nothing is left half done by a crash.
+ */
+import type { Queryable } from '../db/port.js';
+import type { OutboxEvent } from '../events/outbox.js';
+import type { ScreenedTransfer } from '../ledger/service.js';
+import type { TransferInput, TransferResult } from '../ledger/types.js';
+import type { JoinedWork, LedgerWriter } from '../ledger/writer.js';
+import type { Refusal } from './consents.js';
+import { forgetConsent } from './consents-store.js';
+import { planPayments, type PaymentPlan, type PlannedPayment } from './payment-plan.js';
+import { settlementOfTransfer, type Payment } from './payments.js';
+import { paymentEventPayload, readGroupFacts, recordPayments } from './payments-store.js';
+
+/** Payments one group carries at most (each counts as one transfer against the writer's batch size). */
+export const PAYMENT_GROUP_MAX = 512;
+
+/** A payment ready to go: its row (before status) and the transfer the gate let through, or why it moves nothing. */
+export interface PaymentDraft {
+  payment: Omit<Payment, 'status' | 'reason_code' | 'updated_at'>;
+  mode: 'sandbox' | 'live';
+  /** The screened transfer, or a sandbox magic rejection (stored as rejected with that code). */
+  transfer: ScreenedTransfer | { ok: false; code: string };
+}
+
+export type DraftOutcome = { kind: 'stored'; payment: Payment } | { kind: 'refused'; refusal: Refusal } | { kind: 'exists' };
+
+interface Member {
+  draft: PaymentDraft;
+  resolve: (outcome: DraftOutcome) => void;
+  reject: (err: unknown) => void;
+}
+
+class PaymentGroup implements JoinedWork<DraftOutcome[]> {
+  readonly lock_key = 'openbanking.payments';
+  readonly members: Member[] = [];
+  /** Set when the writer first plans the group: from then on its members are fixed (a retried batch plans the same ones). */
+  closed = false;
+  private plans: PaymentPlan[] = [];
+  private usedTotals = new Map<string, bigint>();
+
+  constructor(readonly transfers_max: number) {}
+
+  get full(): boolean {
+    return this.members.length >= this.transfers_max;
+  }
+
+  async plan(tx: Queryable, now: Date): Promise<readonly TransferInput[]> {
+    this.closed = true;
+    const drafts = this.members.map((m) => m.draft);
+    const facts = await readGroupFacts(tx, {
+      payment_ids: drafts.map((d) => d.payment.id),
+      consent_ids: [...new Set(drafts.map((d) => d.payment.consent_id))],
+      creditor_ids: [...new Set(drafts.map((d) => d.payment.creditor_account_id))],
+    });
+    const { plans, used_totals } = planPayments(drafts.map(plannedOf), { ...facts, now });
+    this.plans = plans;
+    this.usedTotals = used_totals;
+    return drafts.flatMap((d, i) => (plans[i]!.kind === 'accepted' && d.transfer.ok ? [d.transfer.input] : []));
+  }
+
+  async settle(tx: Queryable, results: readonly TransferResult[], now: Date): Promise<DraftOutcome[]> {
+    let next = 0;
+    const stored: Payment[] = [];
+    const usedTotals = new Map(this.usedTotals);
+    const released = new Set<string>();
+    const outcomes = this.members.map(({ draft }, i): DraftOutcome => {
+      const plan = this.plans[i]!;
+      if (plan.kind !== 'accepted') return plan;
+      const base = { ...draft.payment, updated_at: now };
+      let payment: Payment;
+      if (!draft.transfer.ok) {
+        payment = { ...base, status: 'rejected', reason_code: draft.transfer.code };
+      } else {
+        const result = results[next++]!;
+        if (result.ok) {
+          const settled = settlementOfTransfer({ flags: result.transfer.flags, pending_state: result.transfer.flags & 2 ? 'pending' : null });
+          payment = { ...base, status: settled.status, reason_code: settled.status === 'completed' ? null : settled.reason_code };
+        } else {
+          // Refused by the ledger: give back what plan reserved (its consent is one plan locked and totalled).
+          payment = { ...base, status: 'rejected', reason_code: result.code };
+          usedTotals.set(base.consent_id, usedTotals.get(base.consent_id)! - base.amount_minor);
+          released.add(base.consent_id);
+        }
+      }
+      stored.push(payment);
+      return { kind: 'stored', payment };
+    });
+    const events = stored.filter((p) => p.status !== 'pending').map((p) => paymentEvent(p, now));
+    await recordPayments(tx, { used_totals: usedTotals, payments: stored, events });
+    released.forEach(forgetConsent); // a lower total: the access check must not refuse on the old one
+    return outcomes;
+  }
+}
+
+function paymentEvent(p: Payment, now: Date): OutboxEvent {
+  return {
+    topic: p.status === 'completed' ? 'openbanking.payment.completed' : 'openbanking.payment.rejected',
+    entity_id: p.id,
+    client_id: p.client_id,
+    payload: paymentEventPayload(p),
+    created_at: now,
+  };
+}
+
+const plannedOf = (d: PaymentDraft): PlannedPayment => ({
+  id: d.payment.id,
+  consent_id: d.payment.consent_id,
+  creditor_account_id: d.payment.creditor_account_id,
+  amount_minor: d.payment.amount_minor,
+  currency: d.payment.currency,
+  mode: d.mode,
+  moves_money: d.transfer.ok,
+});
+
+/** Gathers payments into groups and hands each group to the ledger writer. */
+export class PaymentGroups {
+  private open: PaymentGroup | undefined;
+
+  constructor(private readonly writer: LedgerWriter) {}
+
+  /** Resolves after the batch that carried the payment committed. */
+  carry(draft: PaymentDraft): Promise<DraftOutcome> {
+    return new Promise((resolve, reject) => {
+      let group = this.open;
+      if (!group || group.closed || group.full) {
+        group = new PaymentGroup(Math.min(PAYMENT_GROUP_MAX, this.writer.batchSizeMax));
+        this.open = group;
+        const joined = group;
+        this.writer.join(joined).then(
+          (outcomes) => joined.members.forEach((m, i) => m.resolve(outcomes[i]!)),
+          (err: unknown) => {
+            // Refused by the queue (overloaded, stopping) or a failed batch: nothing of the group committed.
+            joined.closed = true;
+            joined.members.forEach((m) => m.reject(err));
+          },
+        );
+      }
+      group.members.push({ draft, resolve, reject });
+    });
+  }
+}
