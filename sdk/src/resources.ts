@@ -31,6 +31,7 @@ export interface Caller {
 // ---- the types partners see, named --------------------------------------------------------
 
 export type Consent = Success<'GET /open-banking/v1/consents/{id}'>;
+export type ConsentsPage = Success<'GET /open-banking/v1/consents'>;
 export type ConsentRequest = JsonBody<'POST /open-banking/v1/consents'>;
 export type Account = Success<'GET /open-banking/v1/accounts/{id}'>;
 export type Balances = Success<'GET /open-banking/v1/accounts/{id}/balances'>;
@@ -38,6 +39,7 @@ export type TransactionsPage = Success<'GET /open-banking/v1/accounts/{id}/trans
 export type Transaction = TransactionsPage['data'][number];
 export type TransactionQuery = Omit<Query<'GET /open-banking/v1/accounts/{id}/transactions'>, 'cursor'> & { cursor?: string };
 export type Payment = Success<'GET /open-banking/v1/payments/{id}'>;
+export type PaymentsPage = Success<'GET /open-banking/v1/payments'>;
 export type PaymentRequest = WithOptional<JsonBody<'POST /open-banking/v1/payments'>, 'id'>;
 export type FundsConfirmationRequest = JsonBody<'POST /open-banking/v1/funds-confirmations'>;
 export type FundsConfirmation = Success<'POST /open-banking/v1/funds-confirmations'>;
@@ -65,6 +67,20 @@ export class Consents {
 
   get(id: string, options: CallOptions = {}): Promise<Consent> {
     return this.c.request('GET /open-banking/v1/consents/{id}', { path: { id } }, { ...options, token: 'client' });
+  }
+
+  /** One page of the app's consents, newest first. */
+  list(query: { limit?: number; cursor?: string } = {}, options: CallOptions = {}): Promise<ConsentsPage> {
+    return this.c.request('GET /open-banking/v1/consents', { query: { ...query } }, { ...options, token: 'client' });
+  }
+
+  /** Every consent of the app: `for await (const consent of client.consents.iterate())`. */
+  iterate(options: IterateOptions & CallOptions = {}): AsyncGenerator<Consent, void, undefined> {
+    const { pageSize, max, cursor, ...call } = options;
+    return paginate((next) => this.list({ ...(pageSize ? { limit: pageSize } : {}), ...(next ? { cursor: next } : {}) }, call), {
+      ...(max !== undefined ? { max } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
   }
 
   /** Revokes the consent as the partner: its tokens stop working at once. */
@@ -140,6 +156,20 @@ export class Payments {
   /** A payment's status (with the customer's token when the client has one, else the app's). */
   get(paymentId: string, options: CallOptions = {}): Promise<Payment> {
     return this.c.request('GET /open-banking/v1/payments/{id}', { path: { id: paymentId } }, { ...options, token: 'either' });
+  }
+
+  /** One page of the payments under one of the app's consents, newest first. */
+  list(query: { consent_id: string; limit?: number; cursor?: string }, options: CallOptions = {}): Promise<PaymentsPage> {
+    return this.c.request('GET /open-banking/v1/payments', { query: { ...query } }, { ...options, token: 'either' });
+  }
+
+  /** Every payment under the consent: `for await (const p of client.payments.iterate(consentId))`. */
+  iterate(consentId: string, options: IterateOptions & CallOptions = {}): AsyncGenerator<Payment, void, undefined> {
+    const { pageSize, max, cursor, ...call } = options;
+    return paginate(
+      (next) => this.list({ consent_id: consentId, ...(pageSize ? { limit: pageSize } : {}), ...(next ? { cursor: next } : {}) }, call),
+      { ...(max !== undefined ? { max } : {}), ...(cursor ? { cursor } : {}) },
+    );
   }
 }
 

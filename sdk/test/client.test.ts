@@ -119,6 +119,12 @@ describe('the SDK against the server', () => {
 
     expect(await postedBalance(t, alice.account_ids[0]!)).toBe(aliceBefore - 1250n);
     expect(await postedBalance(t, merchant.account_ids[0]!)).toBe(shopBefore + 1250n);
+
+    // The lists: the consent's payments (only the one made; the refused one was never stored), the app's consents.
+    expect((await collect(bank.payments.iterate(tokens.consent_id!, { pageSize: 1 }))).map((p) => p.id)).toEqual([paid.id]);
+    const consents = await collect(bank.consents.iterate({ pageSize: 2 }));
+    expect(consents.map((c) => c.id)).toContain(tokens.consent_id);
+    expect(new Set(consents.map((c) => c.client_id))).toEqual(new Set([partner.client_id]));
   });
 
   it('replays a POST with the same Idempotency-Key; the same key with another body is idempotency_key_reused', async () => {

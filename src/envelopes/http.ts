@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ProblemError } from '../server/problem.js';
 import { describeCode } from '../server/batch.js';
-import { decodeCursor, encodeCursor } from '../server/cursor.js';
+import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../server/cursor.js';
 import { Problem, Uuid } from '../ledger/schemas.js';
 import type { Envelopes } from './service.js';
 import type { PageAfter } from './store.js';
@@ -29,8 +29,8 @@ export const ENVELOPE_LIST_LIMIT_MAX = 500;
 
 const errorResponses = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem, 503: Problem };
 const Params = Type.Object({ id: Uuid });
-const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: ENVELOPE_LIST_LIMIT_MAX, default: 50 }));
-const Cursor = Type.Optional(Type.String({ maxLength: 200 }));
+const Limit = PageLimit(ENVELOPE_LIST_LIMIT_MAX);
+const Cursor = PageCursor;
 
 const POSITION_CURSOR = /^([1-9][0-9]{0,4})$/;
 const TIME_ID_CURSOR = /^([0-9]{1,15})\|([0-9a-f-]{36})$/;

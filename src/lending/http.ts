@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ProblemError } from '../server/problem.js';
 import { describeCode } from '../server/batch.js';
-import { decodeCursor, encodeCursor } from '../server/cursor.js';
+import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../server/cursor.js';
 import { Problem, Uuid } from '../ledger/schemas.js';
 import { parseBusinessDate } from './dates.js';
 import type { Lending } from './service.js';
@@ -54,8 +54,8 @@ import {
 export const LENDING_LIST_LIMIT_MAX = 500;
 
 const errorResponses = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem, 503: Problem };
-const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: LENDING_LIST_LIMIT_MAX, default: 50 }));
-const Cursor = Type.Optional(Type.String({ maxLength: 200 }));
+const Limit = PageLimit(LENDING_LIST_LIMIT_MAX);
+const Cursor = PageCursor;
 const IdParams = Type.Object({ id: Uuid });
 const ProductParams = Type.Object({ id: ProductId });
 

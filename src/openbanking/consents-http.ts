@@ -1,6 +1,7 @@
 /**
  * The partner's consent API (the app's own client-credentials token):
- * POST /open-banking/v1/consents, GET /open-banking/v1/consents/{id}, DELETE /open-banking/v1/consents/{id}.
+ * POST /open-banking/v1/consents, GET /open-banking/v1/consents (a page), GET /open-banking/v1/consents/{id},
+ * DELETE /open-banking/v1/consents/{id}.
  * A partner sees only its own consents: another app's consent is a 404, as if it did not exist.
  */
 import { Type } from '@sinclair/typebox';
@@ -11,13 +12,14 @@ import { uuidv7 } from '../db/uuid.js';
 import { AmountString, Uuid } from '../ledger/schemas.js';
 import { currencyScale } from '../ledger/currencies.js';
 import type { Clock } from '../server/clock.js';
+import { PageCursor, PageLimit } from '../server/cursor.js';
 import { ProblemError } from '../server/problem.js';
 import { findApp } from './apps-store.js';
 import { ALL_PERMISSIONS, CONSENT_KINDS, EXPIRY_MAX_MS, PAYMENT_EXPIRY_MAX_MS, DAY_MS, validateConsentRequest } from './consents.js';
-import { createConsent, getConsent, revokeConsent } from './consents-store.js';
+import { CONSENT_PAGE_MAX, createConsent, getConsent, listConsents, revokeConsent } from './consents-store.js';
 import { ConsentView, consentJson } from './consent-view.js';
 import { accountMode } from './customers-store.js';
-import { PARTNER_TAG, errorResponses, fail } from './http-common.js';
+import { NextCursor, PARTNER_TAG, errorResponses, fail } from './http-common.js';
 import type { PartnerPrincipal, PartnerScope } from './principal.js';
 
 const tags = [PARTNER_TAG];
@@ -124,6 +126,24 @@ export function registerConsentRoutes(root: FastifyInstance, db: Db, clock: Cloc
       }
       if (created.created) req.log.info({ consent_id: created.consent.id, client_id: principal.client_id, kind: created.consent.kind }, 'consent requested');
       return reply.status(created.created ? 201 : 200).send(consentJson(created.consent));
+    },
+  );
+
+  app.get(
+    '/open-banking/v1/consents',
+    {
+      config: { partner },
+      schema: {
+        tags,
+        summary: "The app's consents, newest first (status as of now: an expired one reads expired)",
+        querystring: Type.Object({ limit: PageLimit(CONSENT_PAGE_MAX), cursor: PageCursor }),
+        response: { 200: Type.Object({ data: Type.Array(ConsentView), next_cursor: NextCursor }), ...errorResponses },
+      },
+    },
+    async (req) => {
+      const principal = partnerOf(req);
+      const page = await listConsents(db, { client_id: principal.client_id, limit: req.query.limit ?? 50, cursor: req.query.cursor, now: clock.now() });
+      return { data: page.items.map(consentJson), next_cursor: page.next_cursor };
     },
   );
 

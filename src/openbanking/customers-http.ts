@@ -11,7 +11,7 @@ import type { Db } from '../db/port.js';
 import { CustomerId } from '../envelopes/schemas.js';
 import { Uuid } from '../ledger/schemas.js';
 import type { Clock } from '../server/clock.js';
-import { decodeCursor, encodeCursor } from '../server/cursor.js';
+import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../server/cursor.js';
 import { ProblemError } from '../server/problem.js';
 import { CONSENT_PAGE_MAX, getConsent, listConsents, revokeConsent } from './consents-store.js';
 import { ConsentView, consentJson } from './consent-view.js';
@@ -44,8 +44,8 @@ const CustomerCreate = Type.Object(
   { additionalProperties: false },
 );
 const CustomerParams = Type.Object({ id: CustomerId });
-const Limit = (max: number) => Type.Optional(Type.Integer({ minimum: 1, maximum: max, default: 50 }));
-const Cursor = Type.Optional(Type.String({ maxLength: 200 }));
+const Limit = PageLimit;
+const Cursor = PageCursor;
 const CUSTOMER_CURSOR = /^([A-Za-z0-9._:@-]{1,64})$/;
 
 export function registerCustomerRoutes(root: FastifyInstance, db: Db, clock: Clock): void {

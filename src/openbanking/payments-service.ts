@@ -15,7 +15,8 @@ import { findApp } from './apps-store.js';
 import { checkPaymentTerms, type Consent, type Refusal } from './consents.js';
 import { PaymentGroups } from './payment-group.js';
 import { PAYMENT_SETTLE_GRACE_MS, paymentTransfer, paymentTransferId, samePaymentRequest, settlementOfTransfer, type Payment } from './payments.js';
-import { finishPayment, getPayment, markHeld, stalePendingPayments, withdrawPayment } from './payments-store.js';
+import { finishPayment, getPayment, listPayments, markHeld, stalePendingPayments, withdrawPayment } from './payments-store.js';
+import { getConsent } from './consents-store.js';
 import type { PartnerPrincipal } from './principal.js';
 import { magicOutcome } from './sandbox.js';
 
@@ -162,6 +163,14 @@ export class Payments {
     const payment = await getPayment(this.db, id);
     if (!payment || payment.client_id !== client_id) return undefined;
     return this.settle(payment);
+  }
+
+  /** A page of the payments under one of this client's consents (undefined: no such consent of this client), pending ones settled first. */
+  async list(client_id: string, query: { consent_id: string; limit: number; cursor?: string | undefined }): Promise<{ items: Payment[]; next_cursor: string | null } | undefined> {
+    const consent = await getConsent(this.db, query.consent_id, this.clock.now());
+    if (!consent || consent.client_id !== client_id) return undefined;
+    const page = await listPayments(this.db, query);
+    return { ...page, items: await Promise.all(page.items.map((p) => this.settle(p))) };
   }
 
   private async replay(existing: Payment, request: Parameters<typeof samePaymentRequest>[1]): Promise<InitiateOutcome> {

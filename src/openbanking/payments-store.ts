@@ -5,6 +5,7 @@
  */
 import type { Queryable } from '../db/port.js';
 import { appendEvent, outboxInsert, type OutboxEvent } from '../events/outbox.js';
+import { decodeCursor, encodeCursor } from '../server/cursor.js';
 import { forgetConsent } from './consents-store.js';
 import type { ConsentTotals, CreditorFacts } from './payment-plan.js';
 import type { Payment, PaymentStatus } from './payments.js';
@@ -91,6 +92,27 @@ export async function withdrawPayment(tx: Queryable, id: string): Promise<boolea
   if (!rows[0]) return false;
   await releaseOnConsent(tx, rows[0].consent_id, rows[0].amount_minor);
   return true;
+}
+
+export const PAYMENT_PAGE_MAX = 200;
+const PAYMENT_CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|([0-9a-f-]{36})$/;
+
+/** A consent's payments, newest first, keyset-paginated by (created_at, id). */
+export async function listPayments(
+  db: Queryable,
+  input: { consent_id: string; limit: number; cursor?: string | undefined },
+): Promise<{ items: Payment[]; next_cursor: string | null }> {
+  const limit = Math.min(Math.max(1, input.limit), PAYMENT_PAGE_MAX);
+  const after = decodeCursor(input.cursor, PAYMENT_CURSOR);
+  const { rows } = await db.query<Row>(
+    `SELECT ${PAYMENT_COLUMNS} FROM ob_payments
+      WHERE consent_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+      ORDER BY created_at DESC, id DESC LIMIT $4`,
+    [input.consent_id, after ? new Date(after[0]!) : null, after ? after[1]! : null, limit + 1],
+  );
+  const items = rows.slice(0, limit).map(toPayment);
+  const last = items[items.length - 1];
+  return { items, next_cursor: rows.length > limit && last ? encodeCursor(last.created_at.toISOString(), last.id) : null };
 }
 
 /** Pending payments not touched since `before`, oldest first, for the settling sweep. */

@@ -1,6 +1,7 @@
 /**
  * Payment initiation and funds confirmation (customer token):
- * POST /open-banking/v1/payments, GET /open-banking/v1/payments/{id} (scope payments),
+ * POST /open-banking/v1/payments, GET /open-banking/v1/payments?consent_id=, GET /open-banking/v1/payments/{id}
+ * (scope payments),
  * POST /open-banking/v1/funds-confirmations (scope funds_confirmation).
  */
 import { Type } from '@sinclair/typebox';
@@ -12,9 +13,11 @@ import { AmountString, Uuid, parseAmount } from '../ledger/schemas.js';
 import type { Clock } from '../server/clock.js';
 import { ProblemError } from '../server/problem.js';
 import { partnerOf } from './consents-http.js';
-import { MinorUnits, PARTNER_TAG, Timestamp, errorResponses, fail } from './http-common.js';
+import { PageCursor, PageLimit } from '../server/cursor.js';
+import { MinorUnits, NextCursor, PARTNER_TAG, Timestamp, errorResponses, fail } from './http-common.js';
 import { REFERENCE_LENGTH_MAX, type Payment } from './payments.js';
 import type { Payments } from './payments-service.js';
+import { PAYMENT_PAGE_MAX } from './payments-store.js';
 import { requireConsent } from './resource-access.js';
 
 const tags = [PARTNER_TAG];
@@ -111,6 +114,25 @@ export function registerPaymentResources(root: FastifyInstance, db: Db, ledger: 
       if (p.status === 'rejected') rejected(p);
       if (p.status === 'pending') return reply.status(202).send(paymentJson(p));
       return reply.status(result.replayed ? 200 : 201).send(paymentJson(p));
+    },
+  );
+
+  app.get(
+    '/open-banking/v1/payments',
+    {
+      config: { partner: { scope: 'payments', token: 'either' } },
+      schema: {
+        tags,
+        summary: "The payments under one of the app's consents, newest first (a payment left pending is settled from its ledger transfer first)",
+        querystring: Type.Object({ consent_id: Uuid, limit: PageLimit(PAYMENT_PAGE_MAX), cursor: PageCursor }),
+        response: { 200: Type.Object({ data: Type.Array(PaymentView), next_cursor: NextCursor }), ...errorResponses },
+      },
+    },
+    async (req) => {
+      const principal = partnerOf(req);
+      const page = await payments.list(principal.client_id, { consent_id: req.query.consent_id.toLowerCase(), limit: req.query.limit ?? 50, cursor: req.query.cursor });
+      if (!page) throw new ProblemError('consent_not_found', `no consent ${req.query.consent_id}`);
+      return { data: page.items.map(paymentJson), next_cursor: page.next_cursor };
     },
   );
 

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, startTestApp, type TestApp } from '../helpers/app.js';
 import { Client, expectProblem, uuid7 } from '../helpers/http.js';
-import { registerTestApp, type TestPartner } from '../helpers/openbanking.js';
+import { clientToken, registerTestApp, type TestPartner } from '../helpers/openbanking.js';
 import { eventsOf, fundedCustomer, grant, postedBalance, usedOnConsent, type FundedCustomer } from '../helpers/openbanking-data.js';
 import { allCases, defaultRulesPlus, deployRules, storedDecision } from '../helpers/risk.js';
 import { OB_PAYMENT_TRANSFER_CODE, paymentTransfer, paymentTransferId } from '../../src/openbanking/payments.js';
@@ -121,6 +121,31 @@ describe('a burst of payments under one consent, sharing batches', () => {
     expect(await postedBalance(t, payer.account_ids[0]!)).toBe(100n);
     const { rows } = await t.testDb.db.query<{ status: string; n: string }>('SELECT status, count(*)::text AS n FROM ob_payments WHERE consent_id = $1 GROUP BY status ORDER BY status', [consent_id]);
     expect(rows).toEqual([{ status: 'completed', n: '3' }, { status: 'rejected', n: '7' }]);
+  });
+});
+
+describe('listing payments', () => {
+  it("the payments under one of the app's consents, newest first, page by page; another app's consent is 404", async () => {
+    const payer = await fundedCustomer(t, { funds: [10_000n] });
+    const { consent_id, token } = await grant(t, partner, payer, [payer.account_ids[0]!], { kind: 'payment_initiation', payment: { currency: 'USD', amount_limit_minor: 10_000n } });
+    const ids: string[] = [];
+    for (const amount of ['100', '200', '300', '666']) {
+      const body = paymentBody({ amount_minor: amount });
+      await pay(token, body);
+      ids.push(body.id);
+      t.clock.advance(1000);
+    }
+    const client = new Client(t.base, await clientToken(t, partner));
+    const first = await client.get(`/open-banking/v1/payments?consent_id=${consent_id}&limit=3`);
+    expect(first.status, first.text).toBe(200);
+    expect(first.body.data.map((p: any) => p.id)).toEqual([ids[3], ids[2], ids[1]]);
+    expect(first.body.data[0]).toMatchObject({ status: 'rejected', reason_code: 'exceeds_credits' });
+    const second = await client.get(`/open-banking/v1/payments?consent_id=${consent_id}&limit=3&cursor=${first.body.next_cursor}`);
+    expect(second.body).toMatchObject({ data: [{ id: ids[0], status: 'completed', amount_minor: '100' }], next_cursor: null });
+
+    const other = await registerTestApp(t, { mode: 'sandbox', name: 'Other shop' });
+    expectProblem(await new Client(t.base, await clientToken(t, other)).get(`/open-banking/v1/payments?consent_id=${consent_id}`), 404, 'consent_not_found');
+    expectProblem(await client.get('/open-banking/v1/payments'), 400, 'invalid_request', 'querystring.consent_id');
   });
 });
 

@@ -202,6 +202,32 @@ describe('consents (staff and partner)', () => {
     expect((await eventsOf(t, id)).map((e) => e.topic)).toEqual(['openbanking.consent.revoked']);
   });
 
+  it("a partner lists its own consents, newest first, page by page; another app's never appear; a forged cursor is 400", async () => {
+    const lister = await registerTestApp(t, { mode: 'sandbox' });
+    const token = await clientToken(t, lister);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const created = await new Client(t.base, token).post('/open-banking/v1/consents', consentBody());
+      expect(created.status, created.text).toBe(201);
+      ids.push(created.body.id);
+      t.clock.advance(1000);
+    }
+    await new Client(t.base, await clientToken(t, other)).post('/open-banking/v1/consents', consentBody());
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: any = await new Client(t.base, token).get(`/open-banking/v1/consents?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status, page.text).toBe(200);
+      expect(page.body.data.length).toBeLessThanOrEqual(2);
+      for (const c of page.body.data) expect(c.client_id).toBe(lister.client_id);
+      seen.push(...page.body.data.map((c: any) => c.id));
+      cursor = page.body.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+    expectProblem(await new Client(t.base, token).get('/open-banking/v1/consents?cursor=bm90LW91cnM'), 400, 'invalid_cursor');
+    expectProblem(await new Client(t.base, token).get('/open-banking/v1/consents?limit=0'), 400, 'invalid_request', 'querystring.limit');
+  });
+
   it('a payment consent carries its terms', async () => {
     const shop = await fundedCustomer(t, { funds: [0n] });
     const res = await new Client(t.base, await clientToken(t, partner)).post(

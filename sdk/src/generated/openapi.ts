@@ -115,7 +115,238 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The app's consents, newest first (status as of now: an expired one reads expired) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                client_id: string;
+                                /** @description account_access | payment_initiation | funds_confirmation */
+                                kind: string;
+                                /** @description awaiting_authorisation | authorised | rejected | revoked | expired (past expires_at reads as expired) */
+                                status: string;
+                                permissions: string[];
+                                customer_id: string | null;
+                                /** @description The accounts the customer chose when authorising */
+                                account_ids: string[];
+                                payment: {
+                                    currency: string;
+                                    /** @description Integer minor units as a decimal string */
+                                    amount_limit_minor: string;
+                                    /** @description Paid out or reserved by payments in flight */
+                                    amount_used_minor: string;
+                                    /** @description Integer minor units as a decimal string */
+                                    amount_remaining_minor: string;
+                                    per_payment_max_minor: string | null;
+                                    creditor_account_id: string | null;
+                                } | null;
+                                /** Format: date-time */
+                                expires_at: string;
+                                /** Format: date-time */
+                                created_at: string;
+                                authorised_at: string | null;
+                                revoked_at: string | null;
+                                revoked_by: string | null;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail: string;
+                            instance?: string;
+                            field?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail: string;
+                            instance?: string;
+                            field?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail: string;
+                            instance?: string;
+                            field?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail: string;
+                            instance?: string;
+                            field?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail: string;
+                            instance?: string;
+                            field?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail: string;
+                            instance?: string;
+                            field?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail: string;
+                            instance?: string;
+                            field?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail: string;
+                            instance?: string;
+                            field?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                        };
+                    };
+                };
+            };
+        };
         put?: never;
         /**
          * Ask for a consent (the customer then authorises it on the consent page)
@@ -1820,7 +2051,230 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The payments under one of the app's consents, newest first (a payment left pending is settled from its ledger transfer first) */
+        get: {
+            parameters: {
+                query: {
+                    /** @description UUID (v7 preferred), chosen by the client */
+                    consent_id: string;
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                consent_id: string;
+                                /** @description pending (held for risk review, or being settled) | completed | rejected */
+                                status: string;
+                                /** @description rejected: the error code (exceeds_credits, risk_blocked, …); pending: risk_review */
+                                reason_code: string | null;
+                                debtor_account_id: string;
+                                creditor_account_id: string;
+                                /** @description Integer minor units as a decimal string */
+                                amount_minor: string;
+                                currency: string;
+                                reference: string | null;
+                                /** @description The ledger transfer that moves the money (derived from the payment id) */
+                                transfer_id: string;
+                                /** Format: date-time */
+                                created_at: string;
+                                /** Format: date-time */
+                                updated_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail: string;
+                            instance?: string;
+                            field?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail: string;
+                            instance?: string;
+                            field?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail: string;
+                            instance?: string;
+                            field?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail: string;
+                            instance?: string;
+                            field?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail: string;
+                            instance?: string;
+                            field?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail: string;
+                            instance?: string;
+                            field?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail: string;
+                            instance?: string;
+                            field?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            code: string;
+                            detail: string;
+                            instance?: string;
+                            field?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                        };
+                    };
+                };
+            };
+        };
         put?: never;
         /**
          * Pay from the consent's debtor account (payment_initiation consent, permission payments:create)
@@ -4361,6 +4815,8 @@ export interface Routes {
     "GET /.well-known/openid-configuration": paths["/.well-known/openid-configuration"]["get"];
     /** The public keys access tokens are signed with (JWKS) */
     "GET /oauth/jwks": paths["/oauth/jwks"]["get"];
+    /** The app's consents, newest first (status as of now: an expired one reads expired) */
+    "GET /open-banking/v1/consents": paths["/open-banking/v1/consents"]["get"];
     /** Ask for a consent (the customer then authorises it on the consent page) */
     "POST /open-banking/v1/consents": paths["/open-banking/v1/consents"]["post"];
     /** A consent's status, limits and the accounts the customer chose (own consents only) */
@@ -4375,6 +4831,8 @@ export interface Routes {
     "GET /open-banking/v1/accounts/{id}/balances": paths["/open-banking/v1/accounts/{id}/balances"]["get"];
     /** A shared account's transactions, newest first, cursor-paginated (permission transactions:read) */
     "GET /open-banking/v1/accounts/{id}/transactions": paths["/open-banking/v1/accounts/{id}/transactions"]["get"];
+    /** The payments under one of the app's consents, newest first (a payment left pending is settled from its ledger transfer first) */
+    "GET /open-banking/v1/payments": paths["/open-banking/v1/payments"]["get"];
     /** Pay from the consent's debtor account (payment_initiation consent, permission payments:create) */
     "POST /open-banking/v1/payments": paths["/open-banking/v1/payments"]["post"];
     /** A payment's status (the app's own payments; a payment left pending is settled from its ledger transfer first) */
@@ -4414,6 +4872,7 @@ export const ROUTES = [
     "GET /.well-known/oauth-authorization-server",
     "GET /.well-known/openid-configuration",
     "GET /oauth/jwks",
+    "GET /open-banking/v1/consents",
     "POST /open-banking/v1/consents",
     "GET /open-banking/v1/consents/{id}",
     "DELETE /open-banking/v1/consents/{id}",
@@ -4421,6 +4880,7 @@ export const ROUTES = [
     "GET /open-banking/v1/accounts/{id}",
     "GET /open-banking/v1/accounts/{id}/balances",
     "GET /open-banking/v1/accounts/{id}/transactions",
+    "GET /open-banking/v1/payments",
     "POST /open-banking/v1/payments",
     "GET /open-banking/v1/payments/{id}",
     "POST /open-banking/v1/funds-confirmations",
