@@ -81,7 +81,7 @@ export function registerPaymentResources(root: FastifyInstance, db: Db, ledger: 
   app.post(
     '/open-banking/v1/payments',
     {
-      config: { partner: { scope: 'payments', token: 'customer' } },
+      config: { partner: { scope: 'payments', token: 'customer' }, idempotency_key: 'required' },
       schema: {
         tags,
         summary: "Pay from the consent's debtor account (payment_initiation consent, permission payments:create)",
@@ -95,9 +95,6 @@ export function registerPaymentResources(root: FastifyInstance, db: Db, ledger: 
       },
     },
     async (req, reply) => {
-      if (req.headers['idempotency-key'] === undefined) {
-        throw new ProblemError('idempotency_key_required', 'send an Idempotency-Key header with every payment (a UUID is a good key)');
-      }
       const now = clock.now();
       const access = await requireConsent(db, req, { kinds: ['payment_initiation'], permission: 'payments:create' }, now);
       const body = req.body;

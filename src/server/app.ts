@@ -35,6 +35,7 @@ import { registerOpenBankingRegistry } from '../openbanking/registry-http.js';
 import type { Payments } from '../openbanking/payments-service.js';
 import { IdempotencyStore } from './idempotency-store.js';
 import { registerIdempotency } from './idempotency-hook.js';
+import { declareIdempotencyKey, declareSharedHeaders } from './openapi-headers.js';
 import { registerRateLimits, type RateLimitOptions } from './rate-limit-hook.js';
 import type { RateLimitStore } from './rate-limit-memory.js';
 import { Events, type EventsOptions } from '../events/workers.js';
@@ -48,6 +49,8 @@ declare module 'fastify' {
     public?: boolean;
     /** Scope the API key must hold. */
     scope?: Scope;
+    /** A POST that refuses to run without an Idempotency-Key (400 idempotency_key_required); the OpenAPI document marks the header required. */
+    idempotency_key?: 'required';
   }
   interface FastifyRequest {
     apiKey?: ApiKey;
@@ -186,6 +189,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     if (route.url.startsWith('/docs')) route.config = { ...(route.config as object), public: true };
   });
   await app.register(swagger, {
+    transform: declareIdempotencyKey as never,
+    transformObject: declareSharedHeaders as never,
     openapi: {
       openapi: '3.1.0',
       info: {

@@ -1,7 +1,8 @@
 /**
  * Idempotency-Key on every POST (except /oauth/*), as Fastify hooks:
  * - preHandler (after authentication, body parsed and validated): without the header,
- *   nothing happens (no query). With it: a bad key is a 400; the first use of a key claims
+ *   nothing happens (no query), unless the route's config says `idempotency_key: 'required'`
+ *   (400 idempotency_key_required). With it: a bad key is a 400; the first use of a key claims
  *   it and the handler runs; a repeat of the same request gets the stored response with
  *   `Idempotency-Replayed: true`; the key with another method, path or body is a 422; a
  *   repeat while the first still runs is a 409 with Retry-After.
@@ -34,7 +35,13 @@ export function principalOf(req: FastifyRequest): string | undefined {
 export function registerIdempotency(app: FastifyInstance, store: IdempotencyStore, clock: Clock): void {
   app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
     const raw = req.headers[IDEMPOTENCY_KEY_HEADER];
-    if (raw === undefined || !req.routeOptions.url || !appliesTo(req.method, req.url)) return;
+    if (!req.routeOptions.url || !appliesTo(req.method, req.url)) return;
+    if (raw === undefined) {
+      if (req.routeOptions.config.idempotency_key === 'required') {
+        throw new ProblemError('idempotency_key_required', 'send an Idempotency-Key header with this request (a UUID is a good key)');
+      }
+      return;
+    }
     const principal = principalOf(req);
     if (!principal) return; // a public POST: no caller to scope the key to, so the header is ignored
     const check = checkIdempotencyKey(raw);

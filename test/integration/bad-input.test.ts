@@ -271,6 +271,23 @@ describe('open and unknown routes', () => {
     expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(['/v1/transfers', '/v1/accounts/{id}']));
   });
 
+  it('the OpenAPI document declares the shared headers: Idempotency-Key on POSTs (required on payments), RateLimit-* and Retry-After on answers', async () => {
+    const spec = (await api.as(null).get('/docs/json')).body;
+    const keyParam = (op: any) => (op.parameters ?? []).find((p: any) => p.in === 'header' && p.name === 'idempotency-key');
+    expect(keyParam(spec.paths['/v1/transfers'].post)).toMatchObject({ required: false, schema: { type: 'string', maxLength: 255 } });
+    expect(keyParam(spec.paths['/open-banking/v1/payments'].post)).toMatchObject({ required: true });
+    expect(keyParam(spec.paths['/oauth/token'].post)).toBeUndefined(); // the OAuth endpoints are outside the hook
+    expect(keyParam(spec.paths['/v1/accounts/{id}'].get)).toBeUndefined();
+
+    const transfers = spec.paths['/v1/transfers'].post.responses;
+    expect(Object.keys(transfers['201'].headers)).toEqual(['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy', 'Idempotency-Replayed']);
+    expect(transfers['429']?.headers?.['Retry-After'] ?? transfers['503']?.headers?.['Retry-After']).toEqual({ $ref: '#/components/headers/Retry-After' });
+    expect(spec.paths['/v1/accounts/{id}'].get.responses['200'].headers['RateLimit-Remaining']).toEqual({ $ref: '#/components/headers/RateLimit-Remaining' });
+    expect(spec.components.headers['RateLimit-Policy'].schema).toEqual({ type: 'string' });
+    // A public operation takes from no bucket.
+    expect(spec.paths['/oauth/token'].post.responses['200']?.headers?.['RateLimit-Limit']).toBeUndefined();
+  });
+
   it('/ready is 503 unavailable when the database does not answer (and /health still 200)', async () => {
     const down = async () => {
       throw new Error('connection refused');
