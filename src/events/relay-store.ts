@@ -115,3 +115,55 @@ export async function gapsOf(db: Queryable, consumer: string): Promise<GapRange[
   );
   return rows.map((r) => ({ from_seq: BigInt(r.from_seq), to_seq: BigInt(r.to_seq), expires_at: new Date(r.expires_at) }));
 }
+
+/** What the lag metrics need of one consumer; relay.ts `relayLagFrom` turns it into the gauges. */
+export interface LagRow {
+  consumer: string;
+  last_seq: bigint;
+  /** The outbox's highest seq (null: the outbox is empty). */
+  max_seq: bigint | null;
+  /** created_at of the first row after the cursor (null: none). */
+  next_at: Date | null;
+  /** Rows that turned up in the consumer's recorded gaps and are not yet relayed (at most `late_max`). */
+  late: bigint;
+  /** The oldest created_at among those (null: none). */
+  late_at: Date | null;
+}
+
+/**
+ * One statement for every consumer: the cursors in `outbox_cursors` plus `own` (the consumers
+ * this node runs, at seq 0 until their relay first runs). Index lookups only: max(seq) and the
+ * first row after each cursor from the primary key, and each recorded gap's range read by the
+ * primary key (the shape of readLateRows, which the relay itself runs every pass); the gap
+ * rows are capped at `late_max` per consumer. Never a scan of the outbox.
+ */
+export async function readLag(db: Queryable, own: readonly string[], late_max = 10_000, consumers_max = 100): Promise<LagRow[]> {
+  const { rows } = await db.query<{ consumer: string; last_seq: bigint; max_seq: bigint | null; next_at: Date | null; late: bigint; late_at: Date | null }>(
+    `WITH c AS (
+       SELECT consumer, last_seq FROM outbox_cursors
+       UNION ALL
+       SELECT u.consumer, 0::int8 FROM unnest($1::text[]) AS u(consumer)
+       WHERE NOT EXISTS (SELECT 1 FROM outbox_cursors k WHERE k.consumer = u.consumer)
+     )
+     SELECT c.consumer, c.last_seq,
+       (SELECT max(seq) FROM outbox) AS max_seq,
+       (SELECT created_at FROM outbox WHERE seq > c.last_seq ORDER BY seq LIMIT 1) AS next_at,
+       l.late, l.late_at
+     FROM c CROSS JOIN LATERAL (
+       SELECT count(*)::int8 AS late, min(x.created_at) AS late_at FROM (
+         SELECT o.created_at FROM outbox_gaps g
+         CROSS JOIN LATERAL (SELECT created_at FROM outbox WHERE seq BETWEEN g.from_seq AND g.to_seq ORDER BY seq LIMIT $2) o
+         WHERE g.consumer = c.consumer LIMIT $2) x
+     ) l
+     ORDER BY c.consumer LIMIT $3`,
+    [own, late_max, consumers_max],
+  );
+  return rows.map((r) => ({
+    consumer: r.consumer,
+    last_seq: BigInt(r.last_seq),
+    max_seq: r.max_seq === null ? null : BigInt(r.max_seq),
+    next_at: r.next_at === null ? null : new Date(r.next_at),
+    late: BigInt(r.late),
+    late_at: r.late_at === null ? null : new Date(r.late_at),
+  }));
+}

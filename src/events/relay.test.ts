@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitGap, walkRows } from './relay.js';
+import { relayLagFrom, splitGap, walkRows } from './relay.js';
 import type { OutboxRow } from './event-builders.js';
 
 const row = (seq: number): OutboxRow => ({ seq: BigInt(seq), event_id: `e${seq}`, topic: 'openbanking.consent.revoked', entity_id: 'x', client_id: null, payload: {}, created_at: new Date(0) });
@@ -49,5 +49,26 @@ describe('splitGap', () => {
       { from_seq: 6n, to_seq: 9n, expires_at: e },
     ]);
     expect(splitGap({ from_seq: 2n, to_seq: 2n, expires_at: e }, [2n])).toEqual([]);
+  });
+});
+
+describe('relayLagFrom (the lag gauges)', () => {
+  const lag = (row: Partial<Parameters<typeof relayLagFrom>[0]>, now = later(10_000)) =>
+    relayLagFrom({ consumer: 'c', last_seq: 10n, max_seq: 10n, next_at: null, late: 0n, late_at: null, ...row }, now);
+
+  it('is zero when caught up, and when the cursor is past the last row (a purged or fresh outbox)', () => {
+    expect(lag({})).toEqual({ consumer: 'c', lag_seconds: 0, backlog_events: 0 });
+    expect(lag({ max_seq: null })).toMatchObject({ lag_seconds: 0, backlog_events: 0 });
+    expect(lag({ last_seq: 12n })).toMatchObject({ backlog_events: 0 });
+  });
+
+  it('counts seqs after the cursor plus late rows, and takes the older of the next row and the late ones', () => {
+    expect(lag({ max_seq: 14n, next_at: later(4000) })).toEqual({ consumer: 'c', lag_seconds: 6, backlog_events: 4 });
+    expect(lag({ max_seq: 14n, next_at: later(4000), late: 2n, late_at: later(1000) })).toMatchObject({ lag_seconds: 9, backlog_events: 6 });
+    expect(lag({ late: 1n, late_at: later(7500) })).toMatchObject({ lag_seconds: 2.5, backlog_events: 1 });
+  });
+
+  it('never goes below zero when a writer stamped a time ahead of this clock', () => {
+    expect(lag({ max_seq: 11n, next_at: later(20_000) })).toMatchObject({ lag_seconds: 0, backlog_events: 1 });
   });
 });

@@ -37,6 +37,7 @@ import {
   saveCursor,
   type CursorState,
   type GapRange,
+  type LagRow,
 } from './relay-store.js';
 
 export interface RelaySink {
@@ -50,10 +51,16 @@ export interface RelaySink {
   deliver(tx: Queryable, rows: readonly OutboxRow[], now: Date): Promise<void>;
 }
 
+/** Told after each committed pass that handed rows on (the metrics' relayed-events counter). */
+export interface RelayObserver {
+  relayed(consumer: string, events: number): void;
+}
+
 export interface RelayOptions {
   consumer: string;
   /** This node's name in the lease; unique per process by default. */
   owner?: string;
+  observer?: RelayObserver;
   batch_max?: number;
   lease_ms?: number;
   gap_wait_ms?: number;
@@ -132,10 +139,40 @@ export function splitGap(gap: GapRange, seqs: readonly bigint[]): GapRange[] {
   return out;
 }
 
+/** One consumer's lag, as the metrics show it. */
+export interface RelayLag {
+  consumer: string;
+  /** Age of the oldest event not yet relayed (0 when caught up). */
+  lag_seconds: number;
+  /** Events not yet relayed: an upper bound (see relayLagFrom). */
+  backlog_events: number;
+}
+
+/**
+ * The gauges from readLag's answer. Counted: every row after the cursor, and rows that turned
+ * up late in a gap the relay is still looking at. Not counted: rows in gaps the relay has
+ * given up on (past gap_retention_ms; they will never be relayed). The backlog is
+ * `max(seq) - last_seq` plus the late rows: seqs that were never used (rolled-back
+ * transactions) above the cursor are counted too, so it is an upper bound, exact when no
+ * seq was skipped; an exact count would read every row. The lag is taken from the first row
+ * after the cursor in seq order (seq follows insert order, so that is the oldest unless
+ * writers' clocks disagree) and the oldest late row.
+ */
+export function relayLagFrom(row: LagRow, now: Date): RelayLag {
+  const after = row.max_seq !== null && row.max_seq > row.last_seq ? row.max_seq - row.last_seq : 0n;
+  const times = [row.next_at, row.late_at].flatMap((d) => (d ? [d.getTime()] : []));
+  return {
+    consumer: row.consumer,
+    lag_seconds: times.length === 0 ? 0 : Math.max(0, now.getTime() - Math.min(...times)) / 1000,
+    backlog_events: Number(after + row.late),
+  };
+}
+
 export class Relay {
   readonly consumer: string;
   readonly owner: string;
   private readonly o: typeof RELAY_DEFAULTS;
+  private readonly observer?: RelayObserver;
   private ensured = false;
 
   constructor(
@@ -146,12 +183,20 @@ export class Relay {
   ) {
     this.consumer = options.consumer;
     this.owner = options.owner ?? defaultOwner();
+    this.observer = options.observer;
     this.o = { ...RELAY_DEFAULTS, ...stripUndefined(options) };
     if (!Number.isInteger(this.o.batch_max) || this.o.batch_max < 1 || this.o.batch_max > 10_000) throw new Error('batch_max must be 1..10000');
   }
 
   /** One batch: lease, read, deliver, advance. */
   async relayOnce(): Promise<RelayPass> {
+    const pass = await this.pass();
+    // After the commit: a pass that rolled back handed nothing on.
+    if (pass.relayed > 0) this.observer?.relayed(this.consumer, pass.relayed);
+    return pass;
+  }
+
+  private async pass(): Promise<RelayPass> {
     const now = this.clock.now();
     if (!this.ensured) {
       await ensureCursor(this.db, this.consumer, now);

@@ -9,7 +9,8 @@ import type { Db } from '../db/port.js';
 import type { Clock } from '../server/clock.js';
 import type { EventsConfig } from '../server/config.js';
 import { NatsPublisher, type NatsOptions } from './nats.js';
-import { Relay, defaultOwner, type RelayOptions, type RelayPass } from './relay.js';
+import { Relay, defaultOwner, relayLagFrom, type RelayLag, type RelayObserver, type RelayOptions, type RelayPass } from './relay.js';
+import { readLag } from './relay-store.js';
 import { WebhookQueue } from './webhook-queue.js';
 import { WebhookSender, type SendPass, type SenderOptions } from './webhook-sender.js';
 import { purgeDeliveries } from './webhook-store.js';
@@ -20,7 +21,9 @@ export const NATS_CONSUMER = 'nats';
 export interface EventsOptions {
   /** This node's name in relay leases. */
   owner?: string;
-  relay?: Omit<RelayOptions, 'consumer' | 'owner'>;
+  relay?: Omit<RelayOptions, 'consumer' | 'owner' | 'observer'>;
+  /** Told of each relayed batch (the metrics' relayed-events counter). */
+  observer?: RelayObserver;
   sender?: SenderOptions;
   /** Finished deliveries (and their attempts) are deleted this long after they were queued. */
   delivery_retention_ms?: number;
@@ -73,7 +76,7 @@ export class Events {
   ) {
     this.owner = options.owner ?? defaultOwner();
     this.queue = new WebhookQueue(options.sender?.retry);
-    this.webhookRelay = new Relay(db, clock, this.queue, { ...options.relay, consumer: WEBHOOK_CONSUMER, owner: this.owner });
+    this.webhookRelay = new Relay(db, clock, this.queue, { ...options.relay, observer: options.observer, consumer: WEBHOOK_CONSUMER, owner: this.owner });
     this.sender = new WebhookSender(db, clock, options.sender);
   }
 
@@ -81,7 +84,7 @@ export class Events {
   async connectNats(options: NatsOptions): Promise<NatsPublisher> {
     if (this.nats) return this.nats;
     this.nats = await NatsPublisher.connect(options);
-    this.natsRelay = new Relay(this.db, this.clock, this.nats, { ...this.options.relay, consumer: NATS_CONSUMER, owner: this.owner });
+    this.natsRelay = new Relay(this.db, this.clock, this.nats, { ...this.options.relay, observer: this.options.observer, consumer: NATS_CONSUMER, owner: this.owner });
     return this.nats;
   }
 
@@ -90,6 +93,18 @@ export class Events {
     const webhooks = await this.webhookRelay.relayOnce();
     const nats = this.natsRelay ? await this.natsRelay.relayOnce() : undefined;
     return { webhooks, ...(nats ? { nats } : {}) };
+  }
+
+  /**
+   * Each consumer's lag and backlog, read from the database (so every node reports them, and
+   * they keep growing when no relay runs at all): the consumers with a cursor, and this node's
+   * own relays before their first pass. One statement of index lookups (relay-store.ts readLag).
+   */
+  async relayLag(): Promise<RelayLag[]> {
+    const own = [this.webhookRelay.consumer, ...(this.natsRelay ? [this.natsRelay.consumer] : [])];
+    const rows = await readLag(this.db, own);
+    const now = this.clock.now();
+    return rows.map((row) => relayLagFrom(row, now));
   }
 
   sendDue(): Promise<SendPass> {

@@ -244,7 +244,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerLendingRoutes(app, lending);
   registerCobRoutes(app, options.db, ledger, options.clock);
   registerKeyRoutes(app, options.db, options.clock, authenticator);
-  const events = new Events(options.db, options.clock, options.events, app.log);
+  const events = new Events(options.db, options.clock, { ...options.events, observer: metrics.relayObserver }, app.log);
+  metrics.watchRelays(() => events.relayLag());
   registerEventRoutes(app, options.db, events);
   const oauth = registerOAuthRoutes(app, { db: options.db, clock: options.clock, public_url: options.public_url, app_cache_ttl_ms: options.key_cache_ttl_ms, rate_limits: rateLimits });
   const { payments: obPayments } = registerOpenBankingRegistry(app, { db: options.db, clock: options.clock, ledger, envelopes, lending, risk });
