@@ -6,6 +6,7 @@
 import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { appJson, patchPartnerApp, registerPartnerApp, rotatePartnerSecret } from '../openbanking/apps-admin.js';
+import { WEBHOOK_SECRET_OVERLAP_MS } from '../openbanking/apps.js';
 import { APP_PAGE_MAX, findApp, listApps } from '../openbanking/apps-store.js';
 import { createCustomer, customerJson, linkCustomerAccount } from '../openbanking/customers-admin.js';
 import { CUSTOMER_PAGE_MAX, listCustomerAccounts, listCustomers } from '../openbanking/customers-store.js';
@@ -109,13 +110,17 @@ export function registerOpenBankingCommands(program: Command): void {
 
   partners
     .command('rotate-secret <client_id>')
-    .description('replace the client secret (or the webhook secret); the new one is printed once and the old one stops working')
+    .description(
+      'replace the client secret (or the webhook secret); the new one is printed once. An old client secret stops working at once; ' +
+        `an old webhook secret keeps signing deliveries, beside the new one, for ${WEBHOOK_SECRET_OVERLAP_MS / 3_600_000} h (until the printed webhook_secret_previous_expires_at)`,
+    )
     .addOption(new Option('--kind <kind>', 'which secret').choices(['client_secret', 'webhook_secret']).default('client_secret'))
     .action((id: string, opts: { kind: 'client_secret' | 'webhook_secret' }) =>
       withLedger(async (ledger, db) => {
         const result = await rotatePartnerSecret(db, id, opts.kind, ledger.clock.now());
         if (!result.ok) refused(result);
-        print({ client_id: result.app.id, ...result.secrets });
+        const overlap = opts.kind === 'webhook_secret' ? { webhook_secret_previous_expires_at: appJson(result.app).webhook_secret_previous_expires_at } : {};
+        print({ client_id: result.app.id, ...result.secrets, ...overlap });
       }),
     );
 

@@ -18,7 +18,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Db } from '../db/port.js';
 import type { Clock } from '../server/clock.js';
-import { signWebhook } from './webhook-signature.js';
+import { signWebhook, signingSecrets } from './webhook-signature.js';
 import { attemptsOf, claimDue, claimOne, getDelivery, recordAttempt, type Attempt, type ClaimedDelivery, type Delivery } from './webhook-store.js';
 import { DEFAULT_RETRY, afterFailure, checkWebhookUrl, isBlockedAddress, isSuccess, type RetryPolicy } from './webhooks.js';
 
@@ -203,13 +203,15 @@ export class WebhookSender {
       url = app.webhook_url;
       const body = JSON.stringify(d.payload);
       const t = Math.floor(at.getTime() / 1000);
+      // While a rotated-out secret is live, both sign: a receiver with either one verifies.
+      const secrets = signingSecrets(app.webhook_secret, app.webhook_secret_previous, app.webhook_secret_previous_until, at);
       result = await postWebhook(url, body, {
         'User-Agent': 'Capillary-Webhooks/1',
         'Capillary-Event-Id': d.event_id,
         'Capillary-Event-Topic': d.topic,
         'Capillary-Delivery-Id': d.id,
         'Capillary-Delivery-Attempt': String(d.attempt),
-        'Capillary-Signature': signWebhook(app.webhook_secret, body, t),
+        'Capillary-Signature': signWebhook(secrets, body, t),
       }, this.o);
     }
     const ok = isSuccess(result.status_code);

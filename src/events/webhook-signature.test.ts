@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { parseSignatureHeader, signWebhook, verifyWebhook } from './webhook-signature.js';
+import { parseSignatureHeader, signatureOf, signWebhook, signingSecrets, verifyWebhook } from './webhook-signature.js';
 
 const secret = 'whsec_test_4f9c2d';
 const body = '{"id":"0190a0b0-0000-7000-8000-000000000001","topic":"openbanking.payment.completed","created_at":"2026-01-01T00:00:00.000Z","data":{"amount":"1050"}}';
@@ -60,6 +60,27 @@ describe('webhook signatures', () => {
     expect(parseSignatureHeader(`t=${t},v1=${other},v1=${good}`)).toEqual({ t, v1: [other, good] });
   });
 
+  it('signs with several secrets, one v1 each, in the order given; each secret verifies, another does not', () => {
+    const header = signWebhook(['whsec_new', 'whsec_old'], body, t);
+    expect(header).toBe(`t=${t},v1=${signatureOf('whsec_new', body, t)},v1=${signatureOf('whsec_old', body, t)}`);
+    expect(signWebhook([secret], body, t)).toBe(signWebhook(secret, body, t));
+    expect(verifyWebhook('whsec_new', body, header, { now: at(t) }).ok).toBe(true);
+    expect(verifyWebhook('whsec_old', body, header, { now: at(t) }).ok).toBe(true);
+    expect(verifyWebhook(secret, body, header, { now: at(t) })).toEqual({ ok: false, reason: 'signature_mismatch' });
+    expect(verifyWebhook('whsec_old', body + ' ', header, { now: at(t) })).toEqual({ ok: false, reason: 'signature_mismatch' });
+    expect(() => signWebhook([], body, t)).toThrow(/no webhook secret/);
+    expect(() => signWebhook(['whsec_new', ''], body, t)).toThrow(/empty/);
+  });
+
+  it('signs with the previous secret too while it is live (before its until), then with the current one only', () => {
+    const until = at(t + 86_400);
+    expect(signingSecrets('whsec_new', 'whsec_old', until, at(t))).toEqual(['whsec_new', 'whsec_old']);
+    expect(signingSecrets('whsec_new', 'whsec_old', until, new Date(until.getTime() - 1))).toEqual(['whsec_new', 'whsec_old']);
+    expect(signingSecrets('whsec_new', 'whsec_old', until, until)).toEqual(['whsec_new']);
+    expect(signingSecrets('whsec_new', 'whsec_old', until, at(t + 2 * 86_400))).toEqual(['whsec_new']);
+    expect(signingSecrets('whsec_new', null, null, at(t))).toEqual(['whsec_new']);
+  });
+
   it('property: any change to body, timestamp or secret is refused', () => {
     fc.assert(
       fc.property(fc.string(), fc.string({ minLength: 1 }), fc.integer({ min: 1, max: 2 ** 31 }), fc.string({ minLength: 1 }), (b, s, ts, s2) => {
@@ -69,6 +90,21 @@ describe('webhook signatures', () => {
         expect(verifyWebhook(s, b + 'x', header, { now }).ok).toBe(false);
         if (s2 !== s) expect(verifyWebhook(s2, b, header, { now }).ok).toBe(false);
         expect(verifyWebhook(s, b, header.replace(`t=${ts}`, `t=${ts + 1}`), { now }).ok).toBe(false);
+      }),
+    );
+  });
+
+  it('property: a header signed with several secrets verifies with each of them, and only them; a changed body is refused', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.uniqueArray(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 3 }), fc.string({ minLength: 1 }), fc.integer({ min: 1, max: 2 ** 31 }), (b, secrets, other, ts) => {
+        const header = signWebhook(secrets, b, ts);
+        const now = at(ts);
+        expect(parseSignatureHeader(header)?.v1).toHaveLength(secrets.length);
+        for (const s of secrets) {
+          expect(verifyWebhook(s, b, header, { now }).ok).toBe(true);
+          expect(verifyWebhook(s, b + 'x', header, { now }).ok).toBe(false);
+        }
+        if (!secrets.includes(other)) expect(verifyWebhook(other, b, header, { now }).ok).toBe(false);
       }),
     );
   });

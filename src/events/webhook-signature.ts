@@ -2,7 +2,8 @@
  * Webhook signatures: `Capillary-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
  * The timestamp is inside the signed text, so a captured request cannot be replayed later
  * with a fresh timestamp, and a receiver refuses timestamps outside its tolerance. Several
- * `v1=` values may appear (a secret rotation signs with both); one match is enough.
+ * `v1=` values may appear (for a while after a secret rotation, one per live secret, the
+ * current one first); one match is enough.
  * No I/O and no hidden clock: the SDK reuses this file's logic as it is.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -18,11 +19,22 @@ export function signatureOf(secret: string, body: string | Uint8Array, t: number
   return createHmac('sha256', secret).update(`${t}.`).update(toBytes(body)).digest('hex');
 }
 
-/** The header value for `body` sent at unix second `t`. */
-export function signWebhook(secret: string, body: string | Uint8Array, t: number): string {
+/** The header value for `body` sent at unix second `t`: one `v1=` per secret, in the order given. */
+export function signWebhook(secrets: string | readonly string[], body: string | Uint8Array, t: number): string {
   if (!Number.isSafeInteger(t) || t < 0) throw new Error(`t must be whole unix seconds, got ${t}`);
-  if (secret.length === 0) throw new Error('the webhook secret is empty');
-  return `t=${t},v1=${signatureOf(secret, body, t)}`;
+  const list = typeof secrets === 'string' ? [secrets] : secrets;
+  if (list.length === 0) throw new Error('no webhook secret to sign with');
+  if (list.some((s) => s.length === 0)) throw new Error('a webhook secret is empty');
+  return `t=${t}${list.map((s) => `,v1=${signatureOf(s, body, t)}`).join('')}`;
+}
+
+/**
+ * The secrets a delivery sent at `at` is signed with: the current one first, then the one the
+ * last rotation replaced while it is still live (`at` before `previous_until`).
+ */
+export function signingSecrets(current: string, previous: string | null, previous_until: Date | null, at: Date): string[] {
+  const previous_live = previous !== null && previous_until !== null && at.getTime() < previous_until.getTime();
+  return previous_live ? [current, previous] : [current];
 }
 
 export type VerifyResult =

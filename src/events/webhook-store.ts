@@ -1,6 +1,6 @@
 /**
  * SQL for webhook deliveries and their attempts. Partner apps (`partner_apps`, owned by the
- * open-banking registry) are only read here, for the URL and secret to send with.
+ * open-banking registry) are only read here, for the URL and secrets to send with.
  */
 import type { Queryable } from '../db/port.js';
 import type { DeliveryStatus } from './webhooks.js';
@@ -9,6 +9,9 @@ export interface AppTarget {
   client_id: string;
   webhook_url: string | null;
   webhook_secret: string | null;
+  /** The secret the last rotation replaced, and until when it still signs (see signingSecrets). */
+  webhook_secret_previous: string | null;
+  webhook_secret_previous_until: Date | null;
   status: string;
 }
 
@@ -49,7 +52,7 @@ export interface Attempt {
   duration_ms: number;
 }
 
-/** A delivery taken for one attempt: its number, and the app's current URL and secret. */
+/** A delivery taken for one attempt: its number, and the app's current URL and secrets. */
 export interface ClaimedDelivery extends Delivery {
   attempt: number;
   app: AppTarget | null;
@@ -58,7 +61,8 @@ export interface ClaimedDelivery extends Delivery {
 const DELIVERY_COLUMNS = `d.id, d.event_id, d.client_id, d.topic, d.url, d.payload, d.status, d.attempts, d.next_attempt_at,
   d.last_status_code, d.last_error, d.created_at, d.delivered_at, d.give_up_at`;
 const APP_JOIN = `LEFT JOIN partner_apps a ON a.id = d.client_id`;
-const APP_COLUMNS = `a.id AS app_id, a.webhook_url AS app_webhook_url, a.webhook_secret AS app_webhook_secret, a.status AS app_status`;
+const APP_COLUMNS = `a.id AS app_id, a.webhook_url AS app_webhook_url, a.webhook_secret AS app_webhook_secret,
+  a.webhook_secret_previous AS app_webhook_secret_previous, a.webhook_secret_previous_until AS app_webhook_secret_previous_until, a.status AS app_status`;
 
 const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as Date));
 
@@ -90,6 +94,8 @@ function toClaimed(r: Record<string, unknown>): ClaimedDelivery {
           client_id: r.app_id as string,
           webhook_url: (r.app_webhook_url as string | null) ?? null,
           webhook_secret: (r.app_webhook_secret as string | null) ?? null,
+          webhook_secret_previous: (r.app_webhook_secret_previous as string | null) ?? null,
+          webhook_secret_previous_until: dateOrNull(r.app_webhook_secret_previous_until),
           status: r.app_status as string,
         };
   return { ...d, attempt: d.attempts, app };
@@ -99,10 +105,11 @@ function toClaimed(r: Record<string, unknown>): ClaimedDelivery {
 export async function appTargets(db: Queryable, client_ids: readonly string[]): Promise<Map<string, AppTarget>> {
   if (client_ids.length === 0) return new Map();
   const { rows } = await db.query<AppTarget>(
-    `SELECT id AS client_id, webhook_url, webhook_secret, status FROM partner_apps WHERE id = ANY($1::text[])`,
+    `SELECT id AS client_id, webhook_url, webhook_secret, webhook_secret_previous, webhook_secret_previous_until, status
+     FROM partner_apps WHERE id = ANY($1::text[])`,
     [client_ids],
   );
-  return new Map(rows.map((r) => [r.client_id, r]));
+  return new Map(rows.map((r) => [r.client_id, { ...r, webhook_secret_previous_until: dateOrNull(r.webhook_secret_previous_until) }]));
 }
 
 /** For transfers that are open-banking payments: the partner app that initiated each. */

@@ -13,11 +13,12 @@ import {
   newClientId,
   newClientSecret,
   newWebhookSecret,
+  WEBHOOK_SECRET_OVERLAP_MS,
   type NewAppInput,
   type PartnerApp,
   type Refusal,
 } from './apps.js';
-import { findApp, insertApp, updateApp, type AppChanges } from './apps-store.js';
+import { findApp, insertApp, rotateWebhookSecret, updateApp, type AppChanges } from './apps-store.js';
 
 export interface IssuedSecrets {
   /** client_secret_basic apps: the secret, shown once. */
@@ -53,7 +54,7 @@ export interface AppPatch {
   redirect_uris?: string[] | undefined;
   allowed_scopes?: string[] | undefined;
   jwks?: unknown;
-  /** null removes the webhook (and its secret). */
+  /** null removes the webhook (and its secrets, the previous one too). */
   webhook_url?: string | null | undefined;
   dpop_bound_access_tokens?: boolean | undefined;
   status?: 'active' | 'disabled' | undefined;
@@ -101,6 +102,7 @@ export async function patchPartnerApp(
     if (patch.webhook_url === null) {
       changes.webhook_url = null;
       changes.webhook_secret = null;
+      changes.webhook_secret_previous = null;
     } else {
       const checked = checkPartnerUrl(patch.webhook_url, 'webhook_url');
       if (!checked.ok) return checked;
@@ -121,7 +123,10 @@ export async function patchPartnerApp(
 export type SecretKind = 'client_secret' | 'webhook_secret';
 
 /**
- * Replaces a secret at once (the old one stops working). A client secret exists only for
+ * Replaces a secret. An old client secret stops working at once. An old webhook secret keeps
+ * signing deliveries, beside the new one, for WEBHOOK_SECRET_OVERLAP_MS, so the partner can
+ * deploy the new one without refusing a delivery; rotating again within that time drops it
+ * (the secret being replaced becomes the previous one). A client secret exists only for
  * client_secret_basic apps; a webhook secret only with a webhook URL.
  */
 export async function rotatePartnerSecret(
@@ -140,10 +145,13 @@ export async function rotatePartnerSecret(
     const updated = await updateApp(db, id, { client_secret_hash: secret.hash }, now);
     return { ok: true, app: updated!, secrets: { client_secret: secret.secret } };
   }
-  if (!app.webhook_url) return { ok: false, code: 'secret_not_applicable', detail: 'the app has no webhook URL', field: 'kind' };
+  const no_webhook: Refusal = { ok: false, code: 'secret_not_applicable', detail: 'the app has no webhook URL', field: 'kind' };
+  if (!app.webhook_url) return no_webhook;
   const webhook_secret = newWebhookSecret();
-  const updated = await updateApp(db, id, { webhook_secret }, now);
-  return { ok: true, app: updated!, secrets: { webhook_secret } };
+  const updated = await rotateWebhookSecret(db, id, webhook_secret, new Date(now.getTime() + WEBHOOK_SECRET_OVERLAP_MS), now);
+  // The webhook may have been removed since findApp.
+  if (!updated) return no_webhook;
+  return { ok: true, app: updated, secrets: { webhook_secret } };
 }
 
 /** The app as the admin API and CLI show it: never a secret or a hash. */
@@ -161,6 +169,8 @@ export function appJson(app: PartnerApp) {
     dpop_bound_access_tokens: app.dpop_bound_access_tokens,
     has_client_secret: app.client_secret_hash !== null,
     has_webhook_secret: app.webhook_secret !== null,
+    // When the rotated-out webhook secret stops (or stopped) signing deliveries; the secret itself is never shown.
+    webhook_secret_previous_expires_at: app.webhook_secret_previous_until?.toISOString() ?? null,
     created_at: app.created_at.toISOString(),
     updated_at: app.updated_at.toISOString(),
   };

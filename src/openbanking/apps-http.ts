@@ -10,7 +10,7 @@ import type { Clock } from '../server/clock.js';
 import { decodeCursor, encodeCursor } from '../server/cursor.js';
 import { ProblemError } from '../server/problem.js';
 import { PARTNER_SCOPES } from './principal.js';
-import { JWKS_KEYS_MAX, REDIRECT_URIS_MAX, URI_LENGTH_MAX } from './apps.js';
+import { JWKS_KEYS_MAX, REDIRECT_URIS_MAX, URI_LENGTH_MAX, WEBHOOK_SECRET_OVERLAP_MS } from './apps.js';
 import { appJson, patchPartnerApp, registerPartnerApp, rotatePartnerSecret } from './apps-admin.js';
 import { APP_PAGE_MAX, findApp, listApps } from './apps-store.js';
 import { ADMIN_TAG, NextCursor, Timestamp, errorResponses, fail } from './http-common.js';
@@ -40,6 +40,9 @@ export const AppView = Type.Object({
   dpop_bound_access_tokens: Type.Boolean(),
   has_client_secret: Type.Boolean(),
   has_webhook_secret: Type.Boolean(),
+  webhook_secret_previous_expires_at: Type.Union([Timestamp, Type.Null()], {
+    description: 'After a webhook secret rotation: when the replaced secret stops (or stopped) signing deliveries beside the new one; null if there is none (never rotated, or the webhook was removed)',
+  }),
   created_at: Timestamp,
   updated_at: Timestamp,
 });
@@ -71,7 +74,7 @@ const AppPatch = Type.Object(
     redirect_uris: Type.Optional(Type.Array(Url, { minItems: 1, maxItems: REDIRECT_URIS_MAX })),
     allowed_scopes: Type.Optional(Type.Array(ScopeName, { minItems: 1, maxItems: PARTNER_SCOPES.length })),
     jwks: Type.Optional(Jwks),
-    webhook_url: Type.Optional(Type.Union([Url, Type.Null()], { description: 'null removes the webhook and its secret' })),
+    webhook_url: Type.Optional(Type.Union([Url, Type.Null()], { description: 'null removes the webhook and its secrets (the previous one too)' })),
     status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled')])),
     dpop_bound_access_tokens: Type.Optional(Type.Boolean({ description: 'Sender-constrained tokens (FAPI 2.0): the token endpoint requires a DPoP proof and binds every token to its key' })),
   },
@@ -168,7 +171,10 @@ export function registerPartnerAppRoutes(root: FastifyInstance, db: Db, clock: C
       config,
       schema: {
         tags,
-        summary: 'Rotate the client secret or the webhook secret (the new one is shown once; the old one stops working at once)',
+        summary: 'Rotate the client secret or the webhook secret (the new one is shown once)',
+        description:
+          `An old client secret stops working at once. An old webhook secret keeps signing deliveries, beside the new one, for ${WEBHOOK_SECRET_OVERLAP_MS / 3_600_000} hours ` +
+          '(until webhook_secret_previous_expires_at); rotating the webhook secret again within that time drops it.',
         params: Params,
         body: Type.Object({ kind: Type.Union([Type.Literal('client_secret'), Type.Literal('webhook_secret')]) }, { additionalProperties: false }),
         response: { 200: AppWithSecrets, ...errorResponses },

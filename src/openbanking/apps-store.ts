@@ -3,12 +3,18 @@ import type { Queryable } from '../db/port.js';
 import type { PartnerApp } from './apps.js';
 
 const APP_COLUMNS = `id, name, mode, redirect_uris, allowed_scopes, token_endpoint_auth_method, jwks,
-  client_secret_hash, webhook_url, webhook_secret, dpop_bound_access_tokens, status, created_at, updated_at`;
+  client_secret_hash, webhook_url, webhook_secret, webhook_secret_previous, webhook_secret_previous_until,
+  dpop_bound_access_tokens, status, created_at, updated_at`;
 
-type AppRow = Omit<PartnerApp, 'created_at' | 'updated_at'> & { created_at: Date | string; updated_at: Date | string };
+type AppRow = Omit<PartnerApp, 'webhook_secret_previous_until' | 'created_at' | 'updated_at'> & {
+  webhook_secret_previous_until: Date | string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+};
 
 function toApp(row: AppRow): PartnerApp {
-  return { ...row, created_at: new Date(row.created_at), updated_at: new Date(row.updated_at) };
+  const until = row.webhook_secret_previous_until;
+  return { ...row, webhook_secret_previous_until: until === null ? null : new Date(until), created_at: new Date(row.created_at), updated_at: new Date(row.updated_at) };
 }
 
 /** The app with this client_id, whatever its status (callers check `status`). */
@@ -20,7 +26,7 @@ export async function findApp(db: Queryable, client_id: string): Promise<Partner
 /** Inserts a new app; false if the id is taken (ids are random, so only a retry or a bug gets here). */
 export async function insertApp(
   db: Queryable,
-  app: Omit<PartnerApp, 'status' | 'created_at' | 'updated_at'>,
+  app: Omit<PartnerApp, 'webhook_secret_previous' | 'webhook_secret_previous_until' | 'status' | 'created_at' | 'updated_at'>,
   now: Date,
 ): Promise<PartnerApp | undefined> {
   const { rows } = await db.query<AppRow>(
@@ -54,6 +60,8 @@ export interface AppChanges {
   jwks?: { keys: unknown[] } | null;
   webhook_url?: string | null;
   webhook_secret?: string | null;
+  /** Only cleared here (with its expiry); rotateWebhookSecret alone sets it. */
+  webhook_secret_previous?: null;
   client_secret_hash?: string | null;
   dpop_bound_access_tokens?: boolean;
   status?: 'active' | 'disabled';
@@ -73,6 +81,8 @@ export async function updateApp(db: Queryable, id: string, changes: AppChanges, 
         client_secret_hash = CASE WHEN $14 THEN $15 ELSE client_secret_hash END,
         status = CASE WHEN $16 THEN $17 ELSE status END,
         dpop_bound_access_tokens = CASE WHEN $19 THEN $20 ELSE dpop_bound_access_tokens END,
+        webhook_secret_previous = CASE WHEN $21 THEN NULL ELSE webhook_secret_previous END,
+        webhook_secret_previous_until = CASE WHEN $21 THEN NULL ELSE webhook_secret_previous_until END,
         updated_at = $18
       WHERE id = $1
       RETURNING ${APP_COLUMNS}`,
@@ -88,7 +98,29 @@ export async function updateApp(db: Queryable, id: string, changes: AppChanges, 
       has('status'), changes.status ?? null,
       now,
       has('dpop_bound_access_tokens'), changes.dpop_bound_access_tokens ?? null,
+      'webhook_secret_previous' in changes,
     ],
+  );
+  return rows[0] ? toApp(rows[0]) : undefined;
+}
+
+/**
+ * Makes `webhook_secret` the app's webhook secret and keeps the one it replaces live until
+ * `previous_until` (a previous one before it is dropped: two live secrets at most). One
+ * statement reading the row it changes, so two rotations at once cannot both keep the same old
+ * secret: the later one keeps the earlier one's. undefined if the app has no webhook URL (or
+ * does not exist).
+ */
+export async function rotateWebhookSecret(db: Queryable, id: string, webhook_secret: string, previous_until: Date, now: Date): Promise<PartnerApp | undefined> {
+  const { rows } = await db.query<AppRow>(
+    `UPDATE partner_apps SET
+        webhook_secret_previous = webhook_secret,
+        webhook_secret_previous_until = CASE WHEN webhook_secret IS NULL THEN NULL ELSE $3::timestamptz END,
+        webhook_secret = $2,
+        updated_at = $4
+      WHERE id = $1 AND webhook_url IS NOT NULL
+      RETURNING ${APP_COLUMNS}`,
+    [id, webhook_secret, previous_until, now],
   );
   return rows[0] ? toApp(rows[0]) : undefined;
 }

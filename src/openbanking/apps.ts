@@ -23,6 +23,9 @@ export interface PartnerApp {
   webhook_url: string | null;
   /** HMAC key for webhook signatures (kept in clear: needed to sign). Never logged. */
   webhook_secret: string | null;
+  /** The webhook secret the last rotation replaced; deliveries are signed with it too until `webhook_secret_previous_until`. Never logged. */
+  webhook_secret_previous: string | null;
+  webhook_secret_previous_until: Date | null;
   /** FAPI 2.0 sender-constrained tokens: the token endpoint requires a DPoP proof and binds tokens to its key. */
   dpop_bound_access_tokens: boolean;
   status: AppStatus;
@@ -34,6 +37,11 @@ export const REDIRECT_URIS_MAX = 20;
 export const URI_LENGTH_MAX = 2000;
 export const JWKS_KEYS_MAX = 10;
 export const APP_NAME_LENGTH_MAX = 200;
+/**
+ * How long a rotated-out webhook secret keeps signing deliveries (beside the new one), so a
+ * receiver has a day to deploy the new secret without refusing a delivery.
+ */
+export const WEBHOOK_SECRET_OVERLAP_MS = 24 * 3_600_000;
 
 export type Refusal = { ok: false; code: string; detail: string; field?: string };
 const refuse = (code: string, detail: string, field?: string): Refusal => (field ? { ok: false, code, detail, field } : { ok: false, code, detail });

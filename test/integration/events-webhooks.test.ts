@@ -2,7 +2,8 @@
  * Webhooks end to end against a real local HTTP receiver (node:http on port 0): an event
  * appended to the outbox is relayed into a delivery, POSTed signed, retried with backoff
  * (the ManualClock moves time), given up after 72 h, replayed by an operator; the delivery
- * log through the API; what the HTTP client refuses (private addresses, redirects, slowness).
+ * log through the API; signing with two secrets for a day after a webhook secret rotation;
+ * what the HTTP client refuses (private addresses, redirects, slowness).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import http from 'node:http';
@@ -13,7 +14,8 @@ import { createKey } from '../../src/auth/store.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
 import { Client, expectProblem } from '../helpers/http.js';
 import { appendEvent } from '../../src/events/outbox.js';
-import { verifyWebhook } from '../../src/events/webhook-signature.js';
+import { signatureOf, verifyWebhook } from '../../src/events/webhook-signature.js';
+import { WEBHOOK_SECRET_OVERLAP_MS } from '../../src/openbanking/apps.js';
 import { postWebhook } from '../../src/events/webhook-sender.js';
 import { uuidv7 } from '../../src/db/uuid.js';
 
@@ -52,6 +54,7 @@ class Receiver {
 }
 
 const SECRET = 'whsec_shop_0123456789abcdef';
+const ROTATING_SECRET = 'whsec_rotating_0123456789abcdef';
 
 describe('webhooks', () => {
   let t: TestDb;
@@ -80,8 +83,9 @@ describe('webhooks', () => {
     await t.db.query(
       `INSERT INTO partner_apps (id, name, mode, redirect_uris, allowed_scopes, token_endpoint_auth_method, webhook_url, webhook_secret, status, created_at, updated_at)
        VALUES ('shop', 'Shop', 'sandbox', '{}', '{}', 'client_secret_basic', $1, $2, 'active', $3, $3),
-              ('gone', 'Gone', 'sandbox', '{}', '{}', 'client_secret_basic', $1, $2, 'disabled', $3, $3)`,
-      [`${receiver.url}/hooks`, SECRET, clock.now().toISOString()],
+              ('gone', 'Gone', 'sandbox', '{}', '{}', 'client_secret_basic', $1, $2, 'disabled', $3, $3),
+              ('rotating', 'Rotating', 'sandbox', '{}', '{}', 'client_secret_basic', $1, $4, 'active', $3, $3)`,
+      [`${receiver.url}/hooks`, SECRET, clock.now().toISOString(), ROTATING_SECRET],
     );
   });
 
@@ -245,6 +249,88 @@ describe('webhooks', () => {
     } finally {
       await t.db.query(`UPDATE partner_apps SET status = 'active' WHERE id = 'shop'`);
     }
+  });
+
+  describe('webhook secret rotation', () => {
+    beforeEach(async () => {
+      await t.db.query(
+        `UPDATE partner_apps SET webhook_url = $1, webhook_secret = $2, webhook_secret_previous = NULL, webhook_secret_previous_until = NULL WHERE id = 'rotating'`,
+        [`${receiver.url}/hooks`, ROTATING_SECRET],
+      );
+    });
+
+    const rotate = async () => {
+      const res = await operator.post('/v1/partner-apps/rotating/secret', { kind: 'webhook_secret' });
+      expect(res.status, res.text).toBe(200);
+      return { secret: res.body.webhook_secret as string, expires_at: res.body.webhook_secret_previous_expires_at as string | null, text: res.text };
+    };
+    /** One event for the rotating app, delivered now: what the receiver got. */
+    const deliverOne = async () => {
+      receiver.received = [];
+      await emit('rotating');
+      expect(await app.events.sendDue()).toMatchObject({ attempted: 1, delivered: 1 });
+      const r = receiver.received[0]!;
+      const now = clock.now();
+      return { body: r.body, header: r.headers['capillary-signature'] as string, now, t: Math.floor(now.getTime() / 1000) };
+    };
+    const verifies = (secret: string, d: { body: string; header: string; now: Date }) => verifyWebhook(secret, d.body, d.header, { now: d.now }).ok;
+
+    it('signs with the new secret and the old one (new first) until 24 h after the rotation, then with the new one only', async () => {
+      const before = await deliverOne();
+      expect(before.header).toBe(`t=${before.t},v1=${signatureOf(ROTATING_SECRET, before.body, before.t)}`);
+
+      const rotated = await rotate();
+      const until = clock.now().getTime() + WEBHOOK_SECRET_OVERLAP_MS;
+      expect(rotated.expires_at).toBe(new Date(until).toISOString());
+      expect(rotated.text).not.toContain(ROTATING_SECRET);
+
+      const during = await deliverOne();
+      expect(during.header).toBe(`t=${during.t},v1=${signatureOf(rotated.secret, during.body, during.t)},v1=${signatureOf(ROTATING_SECRET, during.body, during.t)}`);
+      expect(verifies(ROTATING_SECRET, during)).toBe(true); // a receiver that has not deployed the new secret yet
+      expect(verifies(rotated.secret, during)).toBe(true);
+      expect(verifies('whsec_other', during)).toBe(false);
+
+      clock.set(new Date(until - 2000)); // deliverOne moves the clock 1 s: sent 1 s before the window ends
+      const last = await deliverOne();
+      expect(last.now.getTime()).toBeLessThan(until);
+      expect(verifies(ROTATING_SECRET, last)).toBe(true);
+      expect(verifies(rotated.secret, last)).toBe(true);
+
+      const after = await deliverOne(); // at the end of the window: the old secret no longer signs
+      expect(after.now.getTime()).toBe(until);
+      expect(after.header).toBe(`t=${after.t},v1=${signatureOf(rotated.secret, after.body, after.t)}`);
+      expect(verifyWebhook(ROTATING_SECRET, after.body, after.header, { now: after.now })).toEqual({ ok: false, reason: 'signature_mismatch' });
+      expect(verifies(rotated.secret, after)).toBe(true);
+    });
+
+    it('a second rotation within the window keeps two secrets: the newest and the one it replaced', async () => {
+      const first = await rotate();
+      clock.advance(3_600_000);
+      const second = await rotate();
+      expect(second.expires_at).toBe(new Date(clock.now().getTime() + WEBHOOK_SECRET_OVERLAP_MS).toISOString());
+      expect(second.text).not.toContain(first.secret);
+      const d = await deliverOne();
+      expect(d.header).toBe(`t=${d.t},v1=${signatureOf(second.secret, d.body, d.t)},v1=${signatureOf(first.secret, d.body, d.t)}`);
+      expect(verifies(second.secret, d)).toBe(true);
+      expect(verifies(first.secret, d)).toBe(true);
+      expect(verifies(ROTATING_SECRET, d)).toBe(false);
+    });
+
+    it('removing the webhook drops the previous secret too: a webhook set again signs with its new secret only', async () => {
+      const rotated = await rotate();
+      const removed = await operator.request('PATCH', '/v1/partner-apps/rotating', { json: { webhook_url: null } });
+      expect(removed.status, removed.text).toBe(200);
+      expect(removed.body).toMatchObject({ webhook_url: null, has_webhook_secret: false, webhook_secret_previous_expires_at: null });
+      const { rows } = await t.db.query('SELECT webhook_secret, webhook_secret_previous, webhook_secret_previous_until FROM partner_apps WHERE id = $1', ['rotating']);
+      expect(rows[0]).toEqual({ webhook_secret: null, webhook_secret_previous: null, webhook_secret_previous_until: null });
+
+      const again = await operator.request('PATCH', '/v1/partner-apps/rotating', { json: { webhook_url: `${receiver.url}/hooks` } });
+      expect(again.body.webhook_secret).toMatch(/^whsec_/);
+      const d = await deliverOne();
+      expect(d.header).toBe(`t=${d.t},v1=${signatureOf(again.body.webhook_secret, d.body, d.t)}`);
+      expect(verifies(rotated.secret, d)).toBe(false);
+      expect(verifies(ROTATING_SECRET, d)).toBe(false);
+    });
   });
 
   it('sends a ledger expiry of an open-banking payment to the paying app, but not the transfer creation', async () => {

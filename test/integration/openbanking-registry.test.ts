@@ -11,7 +11,7 @@ import { createAccount } from '../helpers/ledger.js';
 import { clientToken, registerTestApp, type TestPartner } from '../helpers/openbanking.js';
 import { eventsOf, fundedCustomer, grant } from '../helpers/openbanking-data.js';
 import { createKey } from '../../src/auth/store.js';
-import { clientSecretMatches } from '../../src/openbanking/apps.js';
+import { WEBHOOK_SECRET_OVERLAP_MS, clientSecretMatches } from '../../src/openbanking/apps.js';
 import { findApp } from '../../src/openbanking/apps-store.js';
 import { authoriseConsent } from '../../src/openbanking/consents-store.js';
 import { signInCustomer } from '../../src/openbanking/customers-store.js';
@@ -105,6 +105,41 @@ describe('partner apps (operator API)', () => {
     const disabled = await ob.request('PATCH', `/v1/partner-apps/${id}`, { json: { status: 'disabled' } });
     expect(disabled.body.status).toBe('disabled');
     expectProblem(await ob.get('/v1/partner-apps/app_doesnotexist0000000000'), 404, 'partner_app_not_found');
+  });
+
+  it('rotating the webhook secret keeps the old one for 24 h, shown only as its expiry; rotating again keeps two; removing the webhook clears both', async () => {
+    const created = await ob.post('/v1/partner-apps', appBody({ webhook_url: 'https://shop.example/hooks' }));
+    const id = created.body.client_id;
+    const original = created.body.webhook_secret as string;
+    expect(created.body.webhook_secret_previous_expires_at).toBeNull();
+
+    const first = await ob.post(`/v1/partner-apps/${id}/secret`, { kind: 'webhook_secret' });
+    expect(first.status, first.text).toBe(200);
+    const firstUntil = new Date(t.clock.now().getTime() + WEBHOOK_SECRET_OVERLAP_MS);
+    expect(WEBHOOK_SECRET_OVERLAP_MS).toBe(24 * 3_600_000);
+    expect(first.body.webhook_secret_previous_expires_at).toBe(firstUntil.toISOString());
+    let stored = (await findApp(t.testDb.db, id))!;
+    expect(stored).toMatchObject({ webhook_secret: first.body.webhook_secret, webhook_secret_previous: original, webhook_secret_previous_until: firstUntil });
+    const read = await ob.get(`/v1/partner-apps/${id}`);
+    expect(read.body.webhook_secret_previous_expires_at).toBe(firstUntil.toISOString());
+    for (const secret of [original, first.body.webhook_secret]) expect(read.text).not.toContain(secret);
+    expect(first.text).not.toContain(original);
+
+    // Within the window: the secret just replaced becomes the previous one; the original is gone.
+    t.clock.advance(3_600_000);
+    const second = await ob.post(`/v1/partner-apps/${id}/secret`, { kind: 'webhook_secret' });
+    const secondUntil = new Date(t.clock.now().getTime() + WEBHOOK_SECRET_OVERLAP_MS);
+    expect(second.body.webhook_secret_previous_expires_at).toBe(secondUntil.toISOString());
+    stored = (await findApp(t.testDb.db, id))!;
+    expect(stored).toMatchObject({ webhook_secret: second.body.webhook_secret, webhook_secret_previous: first.body.webhook_secret, webhook_secret_previous_until: secondUntil });
+    const { rows } = await t.testDb.db.query<Record<string, string | null>>('SELECT * FROM partner_apps WHERE id = $1', [id]);
+    expect(Object.values(rows[0]!).filter((v) => typeof v === 'string' && v.startsWith('whsec_')).sort()).toEqual([first.body.webhook_secret, second.body.webhook_secret].sort());
+
+    const removed = await ob.request('PATCH', `/v1/partner-apps/${id}`, { json: { webhook_url: null } });
+    expect(removed.status, removed.text).toBe(200);
+    expect(removed.body).toMatchObject({ webhook_url: null, has_webhook_secret: false, webhook_secret_previous_expires_at: null });
+    expect(await findApp(t.testDb.db, id)).toMatchObject({ webhook_secret: null, webhook_secret_previous: null, webhook_secret_previous_until: null });
+    expectProblem(await ob.post(`/v1/partner-apps/${id}/secret`, { kind: 'webhook_secret' }), 409, 'secret_not_applicable');
   });
 
   it('a private_key_jwt app has no client secret to rotate', async () => {
