@@ -119,7 +119,9 @@ now rides the ledger writer's batch (\`payment-group.ts\`): the payments that ar
 batch commits form one group, and the next batch's transaction carries the whole group in
 two statements of its own (one read of the ids, creditors and consents, the consent rows
 locked; one write of the consents' used totals, the payment rows and their outbox events),
-beside the transfers. Two other changes came from the same investigation: a consent's
+beside the transfers; and since that read has just shown the payment ids are new, the
+writer does not look their (derived) transfer ids up, one statement fewer than a plain
+transfer's batch. Two other changes came from the same investigation: a consent's
 reservation no longer clears the access check's cached copy (only a release does), and the
 outbox relay's query for late rows, which as a plain join walked the whole outbox's index on
 every tick (tens of ms once the outbox held a few hundred thousand rows, on both paths), now
@@ -136,9 +138,9 @@ more than a transfer because a payment is more than a transfer: the consent's li
 payment record a partner reads back, and its webhook event, all in the transfer's
 transaction so no crash can separate them.
 
-The target (under 20%) is met for reads at both levels and for one-consent payments at 16
-connections; it is **not met** for payments at 64 connections (one consent) or under many
-consents. Ideas not yet tried: reading the group's immutable facts (existing ids, creditor
+The target (under 20%) is met for reads at both levels and for both payment workloads at 16
+connections; it is **not met** for payments at 64 connections, where the batches are larger
+and the group's statements longer. Ideas not yet tried: reading the group's immutable facts (existing ids, creditor
 accounts) before the batch, so that only the consent lock stays in the writer's path; and a
 cheaper payment event (derived by the relay from the ledger's own transfer event, whose
 metadata names the payment).

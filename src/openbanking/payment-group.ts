@@ -51,9 +51,21 @@ class PaymentGroup implements JoinedWork<DraftOutcome[]> {
   /** Set when the writer first plans the group: from then on its members are fixed (a retried batch plans the same ones). */
   closed = false;
   private plans: PaymentPlan[] = [];
+  private attempts = 0;
   private usedTotals = new Map<string, bigint>();
 
   constructor(readonly transfers_max: number) {}
+
+  /**
+   * A payment's transfer id is derived from its payment id, and plan has just read that the
+   * payment id is not stored; a payment row commits with its transfer, so the transfer is
+   * new too and the writer need not look it up. Should one exist after all (sent with that id
+   * by other means), the insert's unique violation makes the batch run again, and the retry
+   * looks the ids up (the ledger then answers replayed, or exists_with_different_fields).
+   */
+  get new_transfer_ids(): boolean {
+    return this.attempts <= 1;
+  }
 
   get full(): boolean {
     return this.members.length >= this.transfers_max;
@@ -61,6 +73,7 @@ class PaymentGroup implements JoinedWork<DraftOutcome[]> {
 
   async plan(tx: Queryable, now: Date): Promise<readonly TransferInput[]> {
     this.closed = true;
+    this.attempts++;
     const drafts = this.members.map((m) => m.draft);
     const facts = await readGroupFacts(tx, {
       payment_ids: drafts.map((d) => d.payment.id),

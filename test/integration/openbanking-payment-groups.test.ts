@@ -234,3 +234,37 @@ describe('a held transfer that never reached the ledger (screened, then refused 
     expect(await postedBalance(t, payer.account_ids[0]!)).toBe(10_000n);
   });
 });
+
+describe("a payment whose transfer id is taken already (the batch's first attempt takes it as new)", () => {
+  it('the same transfer: the retry finds it and the payment completes without moving money twice; another transfer: rejected, reservation given back', async () => {
+    const payer = await fundedCustomer(t, { funds: [10_000n] });
+    const { consent_id, token } = await grant(t, partner, payer, [payer.account_ids[0]!], { kind: 'payment_initiation', payment: { currency: 'USD', amount_limit_minor: 10_000n } });
+    const shopBefore = await postedBalance(t, shop.account_ids[0]!);
+    const draft = (id: string, amount_minor: bigint) => ({
+      id, transfer_id: paymentTransferId(id), debtor_account_id: payer.account_ids[0]!, creditor_account_id: shop.account_ids[0]!, amount_minor, currency: 'USD',
+      customer_id: payer.customer_id, client_id: partner.client_id, consent_id, reference: null,
+    });
+
+    const retries = async () => {
+      const text = (await new Client(t.base, t.keys.metrics).get('/metrics')).text;
+      return Number(/^capillary_ledger_batch_retries_total (\d+)/m.exec(text)?.[1] ?? 'NaN');
+    };
+    const same = uuid7();
+    const [early] = await t.app.ledger.submitTransfers([paymentTransfer(draft(same, 700n))]);
+    expect(early!.ok).toBe(true);
+    const retriesBefore = await retries();
+    const paid = await pay(token, { id: same, creditor_account_id: shop.account_ids[0], amount_minor: '700', currency: 'USD' });
+    expect(paid.status, paid.text).toBe(201);
+    expect(await retries()).toBe(retriesBefore + 1); // the first attempt took the id as new and met the unique violation
+    expect(paid.body).toMatchObject({ status: 'completed' });
+    expect(await postedBalance(t, shop.account_ids[0]!)).toBe(shopBefore + 700n); // once
+    expect(await usedOnConsent(t, consent_id)).toBe(700n);
+
+    const other = uuid7();
+    const [taken] = await t.app.ledger.submitTransfers([paymentTransfer(draft(other, 5n))]);
+    expect(taken!.ok).toBe(true);
+    expectProblem(await pay(token, { id: other, creditor_account_id: shop.account_ids[0], amount_minor: '900', currency: 'USD' }), 409, 'exists_with_different_fields');
+    expect(await usedOnConsent(t, consent_id)).toBe(700n);
+    expect(await postedBalance(t, shop.account_ids[0]!)).toBe(shopBefore + 705n);
+  });
+});
