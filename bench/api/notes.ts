@@ -139,8 +139,12 @@ payment record a partner reads back, and its webhook event, all in the transfer'
 transaction so no crash can separate them.
 
 The target (under 20%) is met for reads at both levels and for both payment workloads at 16
-connections; it is **not met** for payments at 64 connections, where the batches are larger
-and the group's statements longer. Ideas not yet tried: reading the group's immutable facts (existing ids, creditor
+connections in this run; it is **not met** for payments at 64 connections, where the batches
+are larger and the group's statements longer. Two later runs of the payment workloads alone
+(made to try two changes that did not help and were not kept: no foreign key from payments to
+consents, and a fillfactor of 70 on consents) measured one consent 10–13% at 16 connections
+and 24% at 64, many consents 21–22% at 16 and 29–32% at 64: the many-consents figure at 16
+connections sits at the edge of the target, inside the run-to-run spread. Ideas not yet tried: reading the group's immutable facts (existing ids, creditor
 accounts) before the batch, so that only the consent lock stays in the writer's path; and a
 cheaper payment event (derived by the relay from the ledger's own transfer event, whose
 metadata names the payment).
