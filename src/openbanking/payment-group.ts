@@ -23,7 +23,7 @@ import type { JoinedWork, LedgerWriter } from '../ledger/writer.js';
 import type { Refusal } from './consents.js';
 import { forgetConsent } from './consents-store.js';
 import { planPayments, type PaymentPlan, type PlannedPayment } from './payment-plan.js';
-import { settlementOfTransfer, type Payment } from './payments.js';
+import { settlementOfCommitted, type Payment } from './payments.js';
 import { paymentEventPayload, readGroupFacts, recordPayments } from './payments-store.js';
 
 /** Payments one group carries at most (each counts as one transfer against the writer's batch size). */
@@ -101,7 +101,7 @@ class PaymentGroup implements JoinedWork<DraftOutcome[]> {
       } else {
         const result = results[next++]!;
         if (result.ok) {
-          const settled = settlementOfTransfer({ flags: result.transfer.flags, pending_state: result.transfer.flags & 2 ? 'pending' : null });
+          const settled = settlementOfCommitted(result.transfer);
           payment = { ...base, status: settled.status, reason_code: settled.status === 'completed' ? null : settled.reason_code };
         } else {
           // Refused by the ledger: give back what plan reserved (its consent is one plan locked and totalled).

@@ -14,7 +14,7 @@ import { ProblemError } from '../server/problem.js';
 import { findApp } from './apps-store.js';
 import { checkPaymentTerms, type Consent, type Refusal } from './consents.js';
 import { PaymentGroups } from './payment-group.js';
-import { PAYMENT_SETTLE_GRACE_MS, paymentTransfer, paymentTransferId, samePaymentRequest, settlementOfTransfer, type Payment } from './payments.js';
+import { PAYMENT_SETTLE_GRACE_MS, paymentTransfer, paymentTransferId, samePaymentRequest, settlementOfCommitted, settlementOfTransfer, type Payment } from './payments.js';
 import { finishPayment, getPayment, listPayments, markHeld, stalePendingPayments, withdrawPayment } from './payments-store.js';
 import { getConsent } from './consents-store.js';
 import type { PartnerPrincipal } from './principal.js';
@@ -108,7 +108,7 @@ export class Payments {
     if (!result.ok) {
       return this.db.transaction((tx) => finishPayment(tx, { id: payment.id, status: 'rejected', reason_code: result.code, now }));
     }
-    const settled = settlementOfTransfer({ flags: result.transfer.flags, pending_state: hasPendingFlag(result.transfer.flags) ? 'pending' : null });
+    const settled = settlementOfCommitted(result.transfer);
     return this.apply(payment, settled, now);
   }
 
@@ -180,6 +180,3 @@ export class Payments {
     return { ok: true, payment: await this.settle(existing), replayed: true };
   }
 }
-
-
-const hasPendingFlag = (flags: number): boolean => (flags & 2) !== 0;

@@ -81,6 +81,11 @@ export function settlementOfTransfer(t: { flags: number; pending_state: PendingS
   }
 }
 
+/** What a transfer the ledger has just committed means for its payment: held (pending) or completed. */
+export function settlementOfCommitted(t: { flags: number }): Settlement {
+  return settlementOfTransfer({ flags: t.flags, pending_state: (t.flags & 2) !== 0 ? 'pending' : null });
+}
+
 /** The same payment id again must carry the same request. */
 export function samePaymentRequest(
   existing: Payment,
