@@ -3,7 +3,8 @@
  * that writes its state, so an event exists exactly when the change it describes committed.
  * Relays (relay.ts) read the rows afterwards and deliver them (webhooks, NATS JetStream).
  */
-import type { Queryable, SqlParam } from '../db/port.js';
+import type { Queryable } from '../db/port.js';
+import { runParts, type StatementPart } from '../db/statement-part.js';
 import { uuidv7 } from '../db/uuid.js';
 
 export interface OutboxEvent {
@@ -40,28 +41,30 @@ export async function appendEvent(db: Queryable, event: OutboxEvent): Promise<st
 /** Appends events in the order given with one statement; returns their event ids in that order. */
 export async function appendEvents(db: Queryable, events: readonly OutboxEvent[]): Promise<string[]> {
   if (events.length === 0) return [];
-  const insert = outboxInsert(events, 1);
-  await db.query(insert.sql, insert.params);
+  const insert = outboxInsert(events);
+  await runParts(db, [insert]);
   return insert.ids;
 }
 
 /**
- * The INSERT that appends `events` (its parameters numbered from `first`), for a caller that
- * writes its own rows and its events in one statement (as a data-modifying WITH query).
+ * The INSERT that appends `events`, for a caller that writes its own rows and its events in
+ * one statement (as a data-modifying WITH query); `ids` are the events' ids, in order.
  */
-export function outboxInsert(events: readonly OutboxEvent[], first: number): { sql: string; params: SqlParam[]; ids: string[] } {
+export function outboxInsert(events: readonly OutboxEvent[]): StatementPart & { ids: string[] } {
   if (events.length > EVENTS_PER_APPEND_MAX) throw new Error(`at most ${EVENTS_PER_APPEND_MAX} events per append (got ${events.length})`);
   events.forEach(check);
   // Ids made here (not by the column default, which serves the ledger's rows) so the
   // answer does not depend on the order RETURNING happens to list rows in.
   const ids = events.map((e) => uuidv7(e.created_at?.getTime()));
-  const $ = (i: number) => `$${first + i}`;
   return {
-    sql: `INSERT INTO outbox (event_id, topic, entity_id, client_id, payload, created_at)
+    statements: (first) => {
+      const $ = (i: number) => `$${first + i}`;
+      return [`INSERT INTO outbox (event_id, topic, entity_id, client_id, payload, created_at)
      SELECT u.event_id, u.topic, u.entity_id, u.client_id, u.payload, coalesce(u.created_at, now())
      FROM unnest(${$(0)}::uuid[], ${$(1)}::text[], ${$(2)}::uuid[], ${$(3)}::text[], ${$(4)}::jsonb[], ${$(5)}::timestamptz[]) WITH ORDINALITY
        AS u(event_id, topic, entity_id, client_id, payload, created_at, ord)
-     ORDER BY u.ord`,
+     ORDER BY u.ord`];
+    },
     params: [
       ids,
       events.map((e) => e.topic),

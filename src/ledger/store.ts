@@ -3,7 +3,8 @@
  * arrays through `unnest` so a batch of 8,189 transfers is a handful of statements,
  * never one bind parameter per value.
  */
-import type { Queryable } from '../db/port.js';
+import type { Queryable, SqlParam } from '../db/port.js';
+import { withClauses, type StatementPart } from '../db/statement-part.js';
 import type { BatchEffects, LedgerView } from './core.js';
 import type {
   Account,
@@ -224,8 +225,17 @@ export async function insertTransfers(db: Queryable, created: readonly Transfer[
   await db.query(TRANSFERS_INSERT, transferParams(created, now));
 }
 
-/** Writes everything a batch produced: a few bulk statements whatever the batch size. */
-export async function persistBatch(db: Queryable, effects: BatchEffects, accounts: Map<string, AccountState>, now: Date): Promise<void> {
+/**
+ * Writes everything a batch produced: a few bulk statements whatever the batch size. The
+ * joined works' rows (`parts`) ride the first statement.
+ */
+export async function persistBatch(
+  db: Queryable,
+  effects: BatchEffects,
+  accounts: Map<string, AccountState>,
+  now: Date,
+  parts: readonly StatementPart[] = [],
+): Promise<void> {
   const touched = [...effects.touched_accounts].map((id) => accounts.get(id)!);
   const pendings = [...effects.pending_changes.values()];
   const expired = pendings.filter((p) => p.state === 'expired');
@@ -233,19 +243,9 @@ export async function persistBatch(db: Queryable, effects: BatchEffects, account
     ...effects.created.map((t) => ['ledger.transfer.created', t.id] as const),
     ...expired.map((p) => ['ledger.pending.expired', p.transfer.id] as const),
   ];
-  // The three writes every batch makes, as one statement: one round trip, not three.
-  if (effects.created.length > 0 || touched.length > 0 || events.length > 0) await db.query(
-    `WITH inserted AS (${TRANSFERS_INSERT}),
-     balances AS (
-       UPDATE accounts a
-       SET debits_pending = u.dp, debits_posted = u.dpo, credits_pending = u.cp, credits_posted = u.cpo, updated_at = $13
-       FROM unnest($14::uuid[], $15::int8[], $16::int8[], $17::int8[], $18::int8[]) AS u(id, dp, dpo, cp, cpo)
-       WHERE a.id = u.id),
-     events AS (
-       INSERT INTO outbox (topic, entity_id, created_at)
-       SELECT u.topic, u.entity_id, $13 FROM unnest($19::text[], $20::uuid[]) WITH ORDINALITY AS u(topic, entity_id, ord) ORDER BY u.ord)
-     SELECT 1`,
-    [
+  // The three writes every batch makes, and the joined works' rows, as one statement: one round trip, not several.
+  if (effects.created.length > 0 || touched.length > 0 || events.length > 0 || parts.length > 0) {
+    const params: SqlParam[] = [
       ...transferParams(effects.created, now),
       touched.map((a) => a.id),
       touched.map((a) => a.debits_pending),
@@ -254,8 +254,22 @@ export async function persistBatch(db: Queryable, effects: BatchEffects, account
       touched.map((a) => a.credits_posted),
       events.map((e) => e[0]),
       events.map((e) => e[1]),
-    ],
-  );
+    ];
+    const joined = withClauses(parts, params, 'joined');
+    await db.query(
+      `WITH inserted AS (${TRANSFERS_INSERT}),
+       balances AS (
+         UPDATE accounts a
+         SET debits_pending = u.dp, debits_posted = u.dpo, credits_pending = u.cp, credits_posted = u.cpo, updated_at = $13
+         FROM unnest($14::uuid[], $15::int8[], $16::int8[], $17::int8[], $18::int8[]) AS u(id, dp, dpo, cp, cpo)
+         WHERE a.id = u.id),
+       events AS (
+         INSERT INTO outbox (topic, entity_id, created_at)
+         SELECT u.topic, u.entity_id, $13 FROM unnest($19::text[], $20::uuid[]) WITH ORDINALITY AS u(topic, entity_id, ord) ORDER BY u.ord)${joined.map((j) => `,\n       ${j}`).join('')}
+       SELECT 1`,
+      params,
+    );
+  }
 
   if (pendings.length > 0) {
     await db.query(

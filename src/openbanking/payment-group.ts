@@ -10,12 +10,14 @@
  *           less what refused transfers give back) and every payment as completed, rejected
  *           or held for risk review → the outbox events
  *
- * in two statements for the whole group (one read; one write of consents, payments and
- * events). A payment costs a share of one commit instead of several of its own, a consent row
- * is written once per batch however many payments it carries, and a payment row exists
- * exactly when its transfer does: nothing is left half done by a crash.
+ * in one statement of its own for the whole group (the read); its writes (consents,
+ * payments, events) ride the ledger's write statement (`settleRows`). A payment costs a
+ * share of one commit instead of several of its own, a consent row is written once per
+ * batch however many payments it carries, and a payment row exists exactly when its
+ * transfer does: nothing is left half done by a crash.
  */
 import type { Queryable } from '../db/port.js';
+import type { StatementPart } from '../db/statement-part.js';
 import type { OutboxEvent } from '../events/outbox.js';
 import type { ScreenedTransfer } from '../ledger/service.js';
 import type { TransferInput, TransferResult } from '../ledger/types.js';
@@ -24,7 +26,7 @@ import type { Refusal } from './consents.js';
 import { forgetConsent } from './consents-store.js';
 import { planPayments, type PaymentPlan, type PlannedPayment } from './payment-plan.js';
 import { settlementOfCommitted, type Payment } from './payments.js';
-import { paymentEventPayload, readGroupFacts, recordPayments } from './payments-store.js';
+import { paymentEventPayload, paymentRows, readGroupFacts } from './payments-store.js';
 
 /** Payments one group carries at most (each counts as one transfer against the writer's batch size). */
 export const PAYMENT_GROUP_MAX = 512;
@@ -86,7 +88,7 @@ class PaymentGroup implements JoinedWork<DraftOutcome[]> {
     return drafts.flatMap((d, i) => (plans[i]!.kind === 'accepted' && d.transfer.ok ? [d.transfer.input] : []));
   }
 
-  async settle(tx: Queryable, results: readonly TransferResult[], now: Date): Promise<DraftOutcome[]> {
+  settleRows(results: readonly TransferResult[], now: Date): { outcome: DraftOutcome[]; rows: StatementPart | undefined } {
     let next = 0;
     const stored: Payment[] = [];
     const usedTotals = new Map(this.usedTotals);
@@ -114,9 +116,8 @@ class PaymentGroup implements JoinedWork<DraftOutcome[]> {
       return { kind: 'stored', payment };
     });
     const events = stored.filter((p) => p.status !== 'pending').map((p) => paymentEvent(p, now));
-    await recordPayments(tx, { used_totals: usedTotals, payments: stored, events });
     released.forEach(forgetConsent); // a lower total: the access check must not refuse on the old one
-    return outcomes;
+    return { outcome: outcomes, rows: paymentRows({ used_totals: usedTotals, payments: stored, events }) };
   }
 }
 

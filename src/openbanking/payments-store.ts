@@ -5,6 +5,7 @@
  */
 import type { Queryable } from '../db/port.js';
 import { appendEvent, outboxInsert, type OutboxEvent } from '../events/outbox.js';
+import { runParts, type StatementPart } from '../db/statement-part.js';
 import { decodeCursor, encodeCursor } from '../server/cursor.js';
 import { forgetConsent } from './consents-store.js';
 import type { ConsentTotals, CreditorFacts } from './payment-plan.js';
@@ -180,36 +181,66 @@ export async function readGroupFacts(tx: Queryable, input: { payment_ids: string
 }
 
 /**
- * Writes, in one statement, the consents' new used totals, the payments as they are
- * (finished, or held for risk review) and their outbox events. The access cache is not
- * told: a caller that lowers a total (a release) forgets the consent itself.
+ * The consents' new used totals, the payments as they are (finished, or held for risk
+ * review) and their outbox events, as statements that ride the ledger writer's write
+ * (payment-group.ts). The access cache is not told: a caller that lowers a total (a
+ * release) forgets the consent itself.
  */
-export async function recordPayments(
-  tx: Queryable,
-  input: { used_totals: ReadonlyMap<string, bigint>; payments: readonly Payment[]; events?: readonly OutboxEvent[] },
-): Promise<void> {
+export function paymentRows(input: {
+  used_totals: ReadonlyMap<string, bigint>;
+  payments: readonly Payment[];
+  events?: readonly OutboxEvent[];
+}): StatementPart | undefined {
   const { used_totals, payments, events = [] } = input;
-  if (used_totals.size === 0 && payments.length === 0 && events.length === 0) return;
-  const consentIds = [...used_totals.keys()];
+  const parts = [consentTotalsUpdate(used_totals), paymentsInsert(payments), events.length > 0 ? outboxInsert(events) : undefined].filter(
+    (part): part is StatementPart => part !== undefined,
+  );
+  if (parts.length === 0) return undefined;
+  return {
+    statements: (first) => {
+      let next = first;
+      return parts.flatMap((part) => {
+        const statements = part.statements(next);
+        next += part.params.length;
+        return statements;
+      });
+    },
+    params: parts.flatMap((part) => part.params),
+  };
+}
+
+/** The same rows in a statement of their own. */
+export async function recordPayments(tx: Queryable, input: Parameters<typeof paymentRows>[0]): Promise<void> {
+  const rows = paymentRows(input);
+  if (rows) await runParts(tx, [rows]);
+}
+
+function consentTotalsUpdate(used_totals: ReadonlyMap<string, bigint>): StatementPart | undefined {
+  if (used_totals.size === 0) return undefined;
+  const ids = [...used_totals.keys()];
+  return {
+    statements: (first) => [
+      `UPDATE consents c SET amount_used_minor = u.used FROM unnest($${first}::uuid[], $${first + 1}::int8[]) AS u(id, used) WHERE c.id = u.id`,
+    ],
+    params: [ids, ids.map((id) => used_totals.get(id)!.toString())],
+  };
+}
+
+function paymentsInsert(payments: readonly Payment[]): StatementPart | undefined {
+  if (payments.length === 0) return undefined;
   const column = <K extends keyof Payment>(k: K) => payments.map((p) => p[k]);
-  const outbox = outboxInsert(events, 17);
-  await tx.query(
-    `WITH used AS (
-       UPDATE consents c SET amount_used_minor = u.used FROM unnest($15::uuid[], $16::int8[]) AS u(id, used) WHERE c.id = u.id
-     ), events AS (
-       ${outbox.sql}
-     )
-     INSERT INTO ob_payments (id, consent_id, client_id, customer_id, debtor_account_id, creditor_account_id, amount_minor,
-                              currency, reference, status, reason_code, transfer_id, created_at, updated_at)
-     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::int8[],
-                          $8::text[], $9::text[], $10::text[], $11::text[], $12::uuid[], $13::timestamptz[], $14::timestamptz[])`,
-    [
+  const types = ['uuid', 'uuid', 'text', 'text', 'uuid', 'uuid', 'int8', 'text', 'text', 'text', 'text', 'uuid', 'timestamptz', 'timestamptz'];
+  return {
+    statements: (first) => [
+      `INSERT INTO ob_payments (id, consent_id, client_id, customer_id, debtor_account_id, creditor_account_id, amount_minor,
+                               currency, reference, status, reason_code, transfer_id, created_at, updated_at)
+       SELECT * FROM unnest(${types.map((type, i) => `$${first + i}::${type}[]`).join(', ')})`,
+    ],
+    params: [
       column('id'), column('consent_id'), column('client_id'), column('customer_id'), column('debtor_account_id'), column('creditor_account_id'),
       payments.map((p) => p.amount_minor.toString()),
       column('currency'), column('reference'), column('status'), column('reason_code'), column('transfer_id'),
       payments.map((p) => p.created_at.toISOString()), payments.map((p) => p.updated_at.toISOString()),
-      consentIds, consentIds.map((id) => used_totals.get(id)!.toString()),
-      ...outbox.params,
     ],
-  );
+  };
 }
