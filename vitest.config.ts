@@ -4,16 +4,35 @@ import { defineConfig } from 'vitest/config';
 // embedded PGlite. `npm run test:pg` runs the integration suite and the multi-process
 // tests against the local PostgreSQL server (a fresh database per test file, dropped after),
 // and the open-banking tests beside their code (they run through HTTP on either engine).
+// Both run the end-to-end browser tests (test/e2e: the built server and headless Chromium)
+// as their own project with longer timeouts: a server start with the demo seed takes seconds.
 const postgres = process.env.CAPILLARY_TEST_ENGINE === 'postgres';
 
 export default defineConfig({
   test: {
-    include: postgres
-      ? ['test/integration/**/*.test.ts', 'test/postgres/**/*.test.ts', 'src/openbanking/**/*.test.ts', 'sdk/test/**/*.test.ts', 'examples/**/*.test.ts']
-      : ['src/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/cli/**/*.test.ts', 'sdk/test/**/*.test.ts', 'examples/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'main',
+          include: postgres
+            ? ['test/integration/**/*.test.ts', 'test/postgres/**/*.test.ts', 'src/openbanking/**/*.test.ts', 'sdk/test/**/*.test.ts', 'examples/**/*.test.ts']
+            : ['src/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/cli/**/*.test.ts', 'sdk/test/**/*.test.ts', 'examples/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
+    ],
   },
 });

@@ -2,6 +2,8 @@ import type { Queryable } from '../db/port.js';
 import type { Clock } from '../server/clock.js';
 import { parseToken, secretMatches, type ApiKey } from './core.js';
 import { findKeyByPrefix } from './store.js';
+import { sessionTokenHash, staffPrincipal } from '../staff/core.js';
+import { findSessionMember } from '../staff/store.js';
 
 const CACHE_ENTRIES_MAX = 10_000;
 
@@ -21,6 +23,7 @@ export class Authenticator {
     const now_ms = this.clock.now().getTime();
     const cached = this.cache.get(token);
     if (cached && cached.until_ms > now_ms) return cached.key;
+    if (token.startsWith('ss_')) return this.authenticateStaff(token, now_ms);
     const parsed = parseToken(token);
     if (!parsed) return undefined;
     const row = await findKeyByPrefix(this.db, parsed.prefix);
@@ -31,7 +34,19 @@ export class Authenticator {
     return key;
   }
 
-  /** Drops cached entries of a key (after a revocation). */
+  /** A staff session token: the member's role decides the scopes; cached no longer than the session lives. */
+  private async authenticateStaff(token: string, now_ms: number): Promise<ApiKey | undefined> {
+    const hash = sessionTokenHash(token);
+    if (!hash) return undefined;
+    const found = await findSessionMember(this.db, hash, new Date(now_ms));
+    if (!found) return undefined;
+    const key = staffPrincipal(found.member);
+    if (this.cache.size >= CACHE_ENTRIES_MAX) this.cache.clear();
+    this.cache.set(token, { key, until_ms: Math.min(now_ms + this.cache_ttl_ms, found.expires_at.getTime()) });
+    return key;
+  }
+
+  /** Drops cached entries of a key or a staff member (after a revocation, sign-out, or role change). */
   forget(keyId: string): void {
     for (const [token, entry] of this.cache) if (entry.key.id === keyId) this.cache.delete(token);
   }

@@ -5,12 +5,13 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export const SCOPES = ['ledger:read', 'ledger:write', 'envelopes:read', 'envelopes:write', 'risk:decide', 'risk:read', 'risk:cases', 'risk:admin', 'lending:read', 'lending:apply', 'lending:repay', 'lending:admin', 'openbanking:admin', 'metrics:read', 'admin'] as const;
+export const SCOPES = ['ledger:read', 'ledger:write', 'ledger:freeze', 'envelopes:read', 'envelopes:write', 'risk:decide', 'risk:read', 'risk:cases', 'risk:admin', 'lending:read', 'lending:apply', 'lending:repay', 'lending:admin', 'openbanking:admin', 'metrics:read', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'ledger:read': 'read accounts, transfers, balances and statements',
   'ledger:write': 'create accounts and transfers',
+  'ledger:freeze': 'freeze and unfreeze accounts (closing one needs admin)',
   'envelopes:read': 'read red envelopes, their grabs, a customer\'s sent and received envelopes, and customer groups',
   'envelopes:write': 'create red envelopes, grab shares, and save customer groups',
   'risk:decide': 'ask the risk engine for decisions',
@@ -33,6 +34,14 @@ export interface ApiKey {
   scopes: Scope[];
   created_at: Date;
   revoked_at: Date | null;
+  /** Set when the bearer is a staff session token (src/staff): who is acting, in which role. */
+  staff?: StaffActor;
+}
+
+export interface StaffActor {
+  id: string;
+  email: string;
+  role: string;
 }
 
 export interface NewKeyMaterial {

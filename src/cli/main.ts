@@ -15,7 +15,7 @@ import { createKey, listKeys, revokeKey } from '../auth/store.js';
 import { SCOPES, isScope, type Scope } from '../auth/core.js';
 import { checkBody } from '../server/validate.js';
 import { ProblemError } from '../server/problem.js';
-import { DEMO_ENVELOPE_ID, DEMO_SCOPES, seedDemo } from './seed.js';
+import { DEMO_ENVELOPE_ID, DEMO_SCOPES, DEMO_STAFF_PASSWORD_FILE, seedDemo } from './seed.js';
 import { Envelopes } from '../envelopes/service.js';
 import { Risk } from '../risk/service.js';
 import { UsageError, checked, flagList, parseJsonOption, print, uuidArg, withLedger } from './common.js';
@@ -24,6 +24,7 @@ import { registerLendingCommands } from './lending.js';
 import { Lending } from '../lending/service.js';
 import { registerCobCommands } from './cob.js';
 import { registerOpenBankingCommands } from './openbanking.js';
+import { registerStaffCommands } from './staff.js';
 import { migrate } from '../db/migrate.js';
 import type { Db } from '../db/port.js';
 
@@ -51,9 +52,14 @@ program
       console.log(`  ${seed.token}`);
       console.log(`Try: curl -H "Authorization: Bearer ${seed.token}" ${base}/v1/accounts/0193a000-0000-7000-8000-000000000002`);
       console.log(`     curl -H "Authorization: Bearer ${seed.token}" ${base}/v1/envelopes/${DEMO_ENVELOPE_ID}`);
-    } else {
-      console.log(`Demo data already present; the demo API key is in ${config.data_dir}/demo-api-key.txt`);
     }
+    if (seed.staff_password) {
+      console.log(`Console: ${base}/console/ — sign in as <role>@demo.capillary.invalid (viewer, operator, risk_analyst, credit_officer, admin) with password ${seed.staff_password} (also in ${seed.staff_password_file})`);
+    }
+    if (!seed.seeded) {
+      console.log(`Demo data already present; the demo API key is in ${config.data_dir}/demo-api-key.txt, the demo staff password in ${config.data_dir}/${DEMO_STAFF_PASSWORD_FILE}`);
+    }
+    console.log(`Customer app: ${base}/app/ — sign up with a passkey, or sign in as the demo customer Alice (+8613800000001) with a one-time code (docs/app.md)`);
   });
 
 program
@@ -90,6 +96,7 @@ program
       await risk.seedDefaults();
       const result = await seedDemo(db, ledger, new Envelopes(db, ledger, systemClock), risk, new Lending(db, ledger, risk, systemClock), config.data_dir);
       console.log(result.seeded ? `seeded; demo API key: ${result.token}` : 'demo data already present');
+      if (result.staff_password) console.log(`demo staff (<role>@demo.capillary.invalid, one per role) password: ${result.staff_password}`);
     }),
   );
 
@@ -223,6 +230,7 @@ registerEnvelopeCommands(program);
 registerLendingCommands(program);
 registerCobCommands(program);
 registerOpenBankingCommands(program);
+registerStaffCommands(program);
 
 // bigint in JSON output: as strings, like the API.
 Object.defineProperty(BigInt.prototype, 'toJSON', { value: function (this: bigint) { return this.toString(); }, configurable: true });

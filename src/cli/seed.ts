@@ -18,6 +18,8 @@ import { AccountFlags, TransferFlags, type AccountId, type TransferId } from '..
 import type { Lending } from '../lending/service.js';
 import { SME_WORKING_CAPITAL } from '../lending/demo-product.js';
 import { seedSandbox } from '../openbanking/sandbox-seed.js';
+import { seedDemoStaff } from '../staff/demo.js';
+import { seedDemoCustomer } from '../identity/demo-seed.js';
 
 export const DEMO_ACCOUNTS = {
   bank_cash: '0193a000-0000-7000-8000-000000000001',
@@ -58,14 +60,26 @@ export interface SeedResult {
   seeded: boolean;
   token?: string;
   token_file?: string;
+  /** The demo staff members' shared password, when this run added them (docs/console.md). */
+  staff_password?: string;
+  staff_password_file?: string;
 }
+
+/** Where the demo staff password is kept (in the data dir), beside demo-api-key.txt. */
+export const DEMO_STAFF_PASSWORD_FILE = 'demo-staff-password.txt';
 
 /** Seeds once per database; later calls return { seeded: false }. */
 export async function seedDemo(db: Db, ledger: Ledger, envelopes: Envelopes, risk: Risk, lending: Lending, dataDir: string): Promise<SeedResult> {
   // Open-banking sandbox customers (docs/open-banking.md): idempotent, so a database seeded before them gains them too.
   await seedSandbox(db, ledger);
+  // The demo app's customer Alice (phone +8613800000001, OTP sign-in): idempotent, added to older databases too.
+  await seedDemoCustomer(db, DEMO_ACCOUNTS.alice, ledger.clock.now());
+  // Demo staff, one per role: idempotent too (added to older databases); their shared password
+  // is shown once and kept beside the demo API key, owner-only, in a file of its own.
+  const staff = await seedDemoStaff(db, ledger.clock.now());
+  const staffFile = staff ? writeSecretFile(dataDir, DEMO_STAFF_PASSWORD_FILE, staff.password) : undefined;
   const { rows } = await db.query('SELECT 1 FROM seeds WHERE name = $1', ['demo']);
-  if (rows.length > 0) return { seeded: false };
+  if (rows.length > 0) return { seeded: false, staff_password: staff?.password, staff_password_file: staffFile };
 
   const accounts = await ledger.createAccounts([
     { id: a(DEMO_ACCOUNTS.bank_cash), currency: 'CNY', code: 1001, flags: 0, metadata: { name: 'Bank cash (vault)' } },
@@ -105,12 +119,18 @@ export async function seedDemo(db: Db, ledger: Ledger, envelopes: Envelopes, ris
   const { token } = await createKey(db, 'demo', [...DEMO_SCOPES], ledger.clock.now());
   // The token is shown once; keeping a copy beside the local demo data (owner-only) means a
   // missed terminal line does not lock the user out of their own laptop demo.
-  mkdirSync(dataDir, { recursive: true });
-  const tokenFile = join(dataDir, 'demo-api-key.txt');
-  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
-  chmodSync(tokenFile, 0o600);
+  const tokenFile = writeSecretFile(dataDir, 'demo-api-key.txt', token);
   await db.query('INSERT INTO seeds (name, applied_at) VALUES ($1, $2)', ['demo', ledger.clock.now().toISOString()]);
-  return { seeded: true, token, token_file: tokenFile };
+  return { seeded: true, token, token_file: tokenFile, staff_password: staff?.password, staff_password_file: staffFile };
+}
+
+/** Writes `secret` and a newline to `<dataDir>/<name>`, readable by its owner only; returns the path. */
+function writeSecretFile(dataDir: string, name: string, secret: string): string {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, name);
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return file;
 }
 
 /**

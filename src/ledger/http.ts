@@ -104,7 +104,8 @@ export function registerLedgerRoutes(root: FastifyInstance, ledger: Ledger): voi
     app.post(
       `/v1/accounts/:id/${change}`,
       {
-        config: { scope: 'admin' },
+        // Operators freeze and unfreeze (ledger:freeze); closing for good stays with admin.
+        config: { scope: change === 'close' ? 'admin' : 'ledger:freeze' },
         schema: {
           tags: ['ledger'],
           summary: {

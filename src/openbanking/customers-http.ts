@@ -77,15 +77,15 @@ export function registerCustomerRoutes(root: FastifyInstance, db: Db, clock: Clo
       config,
       schema: {
         tags,
-        summary: 'Customers, by id',
-        querystring: Type.Object({ mode: Type.Optional(Mode), limit: Limit(CUSTOMER_PAGE_MAX), cursor: Cursor }),
+        summary: 'Customers, by id; q searches by exact id, or phone or name containing it',
+        querystring: Type.Object({ mode: Type.Optional(Mode), q: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), limit: Limit(CUSTOMER_PAGE_MAX), cursor: Cursor }),
         response: { 200: Type.Object({ data: Type.Array(CustomerView), next_cursor: NextCursor }), ...errorResponses },
       },
     },
     async (req) => {
       const limit = req.query.limit ?? 50;
       const after = decodeCursor(req.query.cursor, CUSTOMER_CURSOR)?.[0];
-      const rows = await listCustomers(db, { mode: req.query.mode, after, limit: limit + 1 });
+      const rows = await listCustomers(db, { mode: req.query.mode, search: req.query.q, after, limit: limit + 1 });
       const page = rows.slice(0, limit);
       return { data: page.map((c) => customerJson(c)), next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null };
     },

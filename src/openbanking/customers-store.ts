@@ -88,13 +88,17 @@ export const CUSTOMER_PAGE_MAX = 200;
 
 export async function listCustomers(
   db: Queryable,
-  q: { mode?: Customer['mode'] | undefined; after?: string | undefined; limit: number },
+  q: { mode?: Customer['mode'] | undefined; after?: string | undefined; limit: number; search?: string | undefined },
 ): Promise<Customer[]> {
+  // search (the console's customer search): the exact id, a phone containing it, or a name containing it (any case).
+  // LIKE metacharacters in it are escaped so "%" finds a literal percent sign, not everyone.
+  const like = q.search === undefined ? null : `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const { rows } = await db.query<CustomerRow>(
     `SELECT id, display_name, mode, status, created_at FROM customers
       WHERE ($1::text IS NULL OR mode = $1) AND ($2::text IS NULL OR id > $2)
+        AND ($4::text IS NULL OR id = $5 OR phone LIKE $4 OR lower(display_name) LIKE lower($4))
       ORDER BY id LIMIT $3`,
-    [q.mode ?? null, q.after ?? null, Math.min(Math.max(1, q.limit), CUSTOMER_PAGE_MAX + 1)],
+    [q.mode ?? null, q.after ?? null, Math.min(Math.max(1, q.limit), CUSTOMER_PAGE_MAX + 1), like, q.search ?? null],
   );
   return rows.map(toCustomer);
 }

@@ -40,6 +40,15 @@ import { registerRateLimits, type RateLimitOptions } from './rate-limit-hook.js'
 import type { RateLimitStore } from './rate-limit-memory.js';
 import { Events, type EventsOptions } from '../events/workers.js';
 import { registerEventRoutes } from '../events/http.js';
+import { Identity } from '../identity/service.js';
+import { registerIdentityRoutes } from '../identity/http.js';
+import { registerCustomerApi } from '../customer-api/http.js';
+import { identityFrom, type IdentityConfig } from './config.js';
+import { registerStaffRoutes } from '../staff/http.js';
+import { registerStaffAdminRoutes } from '../staff/admin-http.js';
+import { registerAuditHook } from '../staff/audit-hook.js';
+import { registerDataOpsRoutes } from '../dataops/http.js';
+import { registerWebStatic } from './web-static.js';
 
 export const BODY_BYTES_MAX = 1 << 20; // 1 MiB for ordinary routes; batch routes set their own
 
@@ -72,6 +81,10 @@ export interface AppOptions {
   rate_limits?: RateLimitOptions;
   /** Events: relay, webhook sender (timeouts, private networks, retry schedule) and purge settings. */
   events?: EventsOptions;
+  /** Customer identity (OTP delivery, WebAuthn origins; docs/app-api.md); absent: the defaults (dev-inbox codes, local origins). */
+  identity?: IdentityConfig;
+  /** Data operations: the daily running cost (config DAILY_RUNNING_COST_MINOR) the cost per transaction divides. */
+  daily_running_cost_minor?: bigint;
 }
 
 export type App = FastifyInstance & {
@@ -124,7 +137,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     reply.header('x-request-id', req.id);
     const config = req.routeOptions.config;
     // Open-banking routes (config.partner) take OAuth access tokens: the token guard (oauth-guard.ts) checks them.
-    if (!req.routeOptions.url || config.public || config.partner) return;
+    // Customer-app routes (config.customer) take customer sessions: src/identity/sessions.ts checks them.
+    if (!req.routeOptions.url || config.public || config.partner || config.customer) return;
     const key = await authenticator.authenticate(req.headers.authorization);
     if (!key) {
       reply.header('www-authenticate', 'Bearer realm="capillary"');
@@ -146,6 +160,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const rateLimits = registerRateLimits(app, options.clock, options.rate_limits);
   const idempotency = new IdempotencyStore(options.db);
   registerIdempotency(app, idempotency, options.clock);
+  // Staff writes, and API-key writes off the machine money path, go to the audit log (src/staff/audit-hook.ts).
+  registerAuditHook(app, options.db, options.clock);
 
   app.setErrorHandler((error: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const send = (code: string, detail: string, extras: { field?: string; errors?: FieldError[] } = {}) =>
@@ -249,6 +265,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerEventRoutes(app, options.db, events);
   const oauth = registerOAuthRoutes(app, { db: options.db, clock: options.clock, public_url: options.public_url, app_cache_ttl_ms: options.key_cache_ttl_ms, rate_limits: rateLimits });
   const { payments: obPayments } = registerOpenBankingRegistry(app, { db: options.db, clock: options.clock, ledger, envelopes, lending, risk });
+  // The customer app's API: passkeys, one-time codes, sessions (src/identity/) and /v1/me… (src/customer-api/).
+  const identity = new Identity(app, { db: options.db, clock: options.clock, ledger, risk, config: options.identity ?? identityFrom({}), public_url: options.public_url });
+  registerIdentityRoutes(app, identity);
+  registerCustomerApi(app, ledger);
+  registerStaffRoutes(app, options.db, options.clock, authenticator);
+  registerStaffAdminRoutes(app, options.db, options.clock, authenticator);
+  registerDataOpsRoutes(app, options.db, options.clock, { daily_running_cost_minor: options.daily_running_cost_minor ?? 0n });
+  // The customer app (/app/) and the operator console (/console/) from dist/web (web-static.ts).
+  await registerWebStatic(app);
 
   // Seed the default rule set and rebuild features in the background: the server answers
   // /health and /ready meanwhile, and decisions wait for it (and retry it if it failed).

@@ -16,6 +16,49 @@ export interface Config {
   public_url: string | undefined;
   /** Events: NATS JetStream, worker intervals, webhook sending and retention (docs/open-banking.md). */
   events: EventsConfig;
+  /** Customer identity: OTP delivery and WebAuthn relying party (docs/app-api.md). */
+  identity: IdentityConfig;
+  /** DAILY_RUNNING_COST_MINOR: the platform's running cost per day in minor units of the report currency (dashboards' cost per transaction); 0 = not configured. */
+  daily_running_cost_minor: bigint;
+}
+
+export interface IdentityConfig {
+  /** OTP_DELIVERY: `dev-inbox` (codes readable by an admin key; local demos, the default) or `webhook` (POSTed to an SMS gateway). */
+  otp_delivery: 'dev-inbox' | 'webhook';
+  /** OTP_WEBHOOK_URL: where `webhook` delivery POSTs {phone, code, purpose, expires_at}. */
+  otp_webhook_url: string | undefined;
+  /** WEBAUTHN_RP_NAME: the name authenticators show. */
+  webauthn_rp_name: string;
+  /** WEBAUTHN_ORIGINS: extra origins passkeys may be used from (comma-separated); PUBLIC_URL's origin always is. */
+  webauthn_origins: string[];
+}
+
+function originFrom(raw: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${name} must list absolute http(s) origins, got "${raw}"`);
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || url.pathname !== '/' || url.search || url.hash || url.username) {
+    throw new Error(`${name} must list http(s) origins without path, query or credentials, got "${raw}"`);
+  }
+  return url.origin;
+}
+
+export function identityFrom(env: NodeJS.ProcessEnv): IdentityConfig {
+  const delivery = env.OTP_DELIVERY || 'dev-inbox';
+  if (delivery !== 'dev-inbox' && delivery !== 'webhook') throw new Error(`OTP_DELIVERY must be dev-inbox or webhook, got "${delivery}"`);
+  const webhook = env.OTP_WEBHOOK_URL || undefined;
+  if (webhook && !/^https?:\/\/[^\s]+$/.test(webhook)) throw new Error('OTP_WEBHOOK_URL must be an http(s) URL');
+  if (delivery === 'webhook' && !webhook) throw new Error('OTP_DELIVERY=webhook needs OTP_WEBHOOK_URL');
+  const origins = (env.WEBAUTHN_ORIGINS || '').split(',').map((o) => o.trim()).filter((o) => o.length > 0);
+  return {
+    otp_delivery: delivery,
+    otp_webhook_url: webhook,
+    webauthn_rp_name: (env.WEBAUTHN_RP_NAME || 'Capillary').slice(0, 64),
+    webauthn_origins: origins.map((o) => originFrom(o, 'WEBAUTHN_ORIGINS')),
+  };
 }
 
 export interface EventsConfig {
@@ -108,6 +151,14 @@ function publicUrlFrom(env: NodeJS.ProcessEnv, port: number): string | undefined
   return url.origin;
 }
 
+/** A bigint, never a float: the cost feeds money arithmetic. */
+function costFrom(env: NodeJS.ProcessEnv): bigint {
+  const raw = env.DAILY_RUNNING_COST_MINOR;
+  if (raw === undefined || raw === '') return 0n;
+  if (!/^[0-9]{1,18}$/.test(raw)) throw new Error(`DAILY_RUNNING_COST_MINOR must be a whole number of minor units (0 to 18 digits), got "${raw}"`);
+  return BigInt(raw);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -136,5 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     public_url: publicUrlFrom(env, port),
     events: eventsFrom(env),
+    identity: identityFrom(env),
+    daily_running_cost_minor: costFrom(env),
   };
 }

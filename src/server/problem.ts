@@ -87,6 +87,11 @@ export const ERROR_CATALOG: Record<string, CatalogEntry> = {
   account_not_found: { status: 404, title: 'Account not found' },
   transfer_not_found: { status: 404, title: 'Transfer not found' },
   api_key_not_found: { status: 404, title: 'API key not found' },
+  // staff (docs/console.md)
+  staff_token_required: { status: 403, title: 'This route needs a staff session token, not an API key' },
+  staff_email_taken: { status: 409, title: 'A staff member with this email exists' },
+  staff_not_found: { status: 404, title: 'Staff member not found' },
+  staff_self_change: { status: 409, title: 'An admin cannot change their own role or status' },
   unknown_currency: { status: 422, title: 'Unknown ISO 4217 currency code' },
   account_closed: { status: 409, title: 'The account is closed' },
   account_frozen: { status: 409, title: 'The account is frozen' },
@@ -168,6 +173,18 @@ export const ERROR_CATALOG: Record<string, CatalogEntry> = {
   envelope_expiry_out_of_range: { status: 400, title: 'expires_in_seconds is outside the allowed range' },
   envelope_audience_too_large: { status: 400, title: 'The audience names more customers than allowed' },
   customer_group_not_found: { status: 404, title: 'Customer group not found' },
+  // customer identity and the customer app's API (docs/app-api.md)
+  client_header_required: { status: 403, title: 'A write authenticated by the session cookie must send X-Capillary-Client: app' },
+  sign_in_refused: { status: 403, title: 'The bank refused this sign-in (risk decision, or the customer is disabled)' },
+  webauthn_flow_invalid: { status: 400, title: 'The passkey flow is unknown, expired or already used; start again' },
+  webauthn_verification_failed: { status: 400, title: 'The passkey response did not verify (origin, challenge, signature, counter or unknown passkey)' },
+  phone_already_registered: { status: 409, title: 'A customer with this phone number exists' },
+  otp_invalid: { status: 400, title: 'The one-time code is wrong or was already used' },
+  otp_expired: { status: 400, title: 'The one-time code has expired' },
+  otp_locked: { status: 403, title: 'Too many wrong codes for this one-time code; ask for a new one' },
+  recipient_not_found: { status: 404, title: 'No account or customer to send the money to' },
+  payee_not_found: { status: 404, title: 'Payee not found' },
+  insufficient_funds: { status: 422, title: 'Not enough available money in the account; nothing was moved' },
   // transfers (and the shared ones above)
   ...Object.fromEntries(
     TRANSFER_ERROR_CODES.filter((c) => !['account_not_found', 'account_closed', 'account_frozen'].includes(c)).map((code) => [

@@ -50,7 +50,7 @@ export function startSweeps(app: App, interval_ms: number, clock: Clock = system
 }
 
 export async function serve(config: Config, db: Db, clock: Clock = systemClock): Promise<Running> {
-  const app = await buildApp({ db, clock, log_level: config.log_level, rate_limits: { settings: config.rate_limits, redis_url: config.redis_url }, public_url: config.public_url, events: eventsOptionsFrom(config.events) });
+  const app = await buildApp({ db, clock, log_level: config.log_level, rate_limits: { settings: config.rate_limits, redis_url: config.redis_url }, public_url: config.public_url, events: eventsOptionsFrom(config.events), identity: config.identity, daily_running_cost_minor: config.daily_running_cost_minor });
   const address = await app.listen({ port: config.port, host: config.host });
   // Events: NATS first (its streams are created or updated now; an unreachable NATS_URL stops the start), then the workers.
   const ev = config.events;

@@ -1,0 +1,23 @@
+/**
+ * The operator console: Preact through Vite 8's oxc JSX transform (no babel), served by the
+ * API server at /console/ from dist/web/console. The sign-in screen is the only eager code;
+ * the shell, each screen and ECharts are lazy chunks.
+ */
+import { defineConfig } from 'vite';
+import { fileURLToPath } from 'node:url';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  root: here('.'),
+  base: '/console/',
+  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  build: {
+    outDir: here('../../dist/web/console'),
+    emptyOutDir: true,
+    target: 'es2022',
+    modulePreload: { polyfill: false },
+    reportCompressedSize: false,
+    chunkSizeWarningLimit: 800,
+  },
+});
