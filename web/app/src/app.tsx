@@ -11,6 +11,7 @@ import { Transfer } from './screens/transfer';
 import { Statement } from './screens/statement';
 import { PayCode } from './screens/paycode';
 import { ComingNext, More, COMING_NEXT } from './screens/more';
+import { FeatureScreen, featureOf } from './features';
 
 const PUBLIC_ROUTES = new Set(['', 'welcome', 'sign-up', 'sign-in', 'otp']);
 
@@ -27,6 +28,8 @@ function Screen({ path, signedIn }: { path: string; signedIn: boolean }) {
   if (path === 'more') return <More />;
   const statement = /^accounts\/([^/]+)\/statement$/.exec(path);
   if (statement) return <Statement accountId={decodeURIComponent(statement[1]!)} key={statement[1]} />;
+  const feature = featureOf(path);
+  if (feature) return <FeatureScreen feature={feature} path={path} />;
   const next = COMING_NEXT.find((item) => item.route === path);
   if (next) return <ComingNext label={next.label} />;
   return <Home />;

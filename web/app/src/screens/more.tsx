@@ -4,6 +4,7 @@ import { navigate } from '../router';
 import { signOut } from '../session';
 import { useSignal } from '../signal';
 import { Title, useReady } from '../ui';
+import { FEATURES } from '../features';
 
 /** Parts of the app that have their route and menu entry but are not built yet. */
 export const COMING_NEXT = [
@@ -19,7 +20,14 @@ export function More() {
     <section class="screen">
       <Title>{t('more')}</Title>
       <ul class="menu">
-        {COMING_NEXT.map((item) => (
+        {FEATURES.map((feature) => (
+          <li key={feature.route}>
+            <button type="button" class="menu-item" onClick={() => navigate(feature.route)}>
+              {t(feature.label)}
+            </button>
+          </li>
+        ))}
+        {COMING_NEXT.filter((item) => !FEATURES.some((f) => f.route === item.route)).map((item) => (
           <li key={item.route}>
             <button type="button" class="menu-item" onClick={() => navigate(item.route)}>
               {t(item.label)} <span class="badge">{t('coming_next')}</span>
