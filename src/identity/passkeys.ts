@@ -48,7 +48,8 @@ export class Passkeys {
       userDisplayName: display_name,
       userID: new TextEncoder().encode(customer_id),
       attestationType: 'none',
-      authenticatorSelection: { residentKey: 'required', userVerification: 'preferred' },
+      // A bank's passkey is two factors: the device and its screen lock (biometric or PIN), so user verification is required.
+      authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
       supportedAlgorithmIDs: ALGORITHMS,
       timeout: PROMPT_TIMEOUT_MS,
     });
@@ -65,7 +66,7 @@ export class Passkeys {
         expectedChallenge: flow.challenge,
         expectedOrigin: flow.origin,
         expectedRPID: flow.rp_id,
-        requireUserVerification: false,
+        requireUserVerification: true,
         supportedAlgorithmIDs: ALGORITHMS,
       });
     } catch (err) {
@@ -90,7 +91,7 @@ export class Passkeys {
   }
 
   async authenticationOptions(rp: RelyingParty): Promise<{ flow_id: string; options: PublicKeyCredentialRequestOptionsJSON }> {
-    const options = await generateAuthenticationOptions({ rpID: rp.rp_id, userVerification: 'preferred', timeout: PROMPT_TIMEOUT_MS });
+    const options = await generateAuthenticationOptions({ rpID: rp.rp_id, userVerification: 'required', timeout: PROMPT_TIMEOUT_MS });
     const flow_id = await this.saveFlow({ kind: 'authentication', challenge: options.challenge, ...rp, customer_id: null, display_name: null, phone: null });
     return { flow_id, options };
   }
@@ -111,7 +112,7 @@ export class Passkeys {
         expectedOrigin: flow.origin,
         expectedRPID: flow.rp_id,
         credential: { id: passkey.id, publicKey: Buffer.from(passkey.public_key, 'base64url'), counter: passkey.counter, transports: passkey.transports },
-        requireUserVerification: false,
+        requireUserVerification: true,
       });
     } catch (err) {
       throw refused(err);

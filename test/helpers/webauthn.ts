@@ -75,12 +75,16 @@ export class SoftPasskey {
     };
   }
 
-  /** A navigator.credentials.get() answer; `counter` overrides the next counter value. */
-  authenticate(options: CeremonyOptions, origin: string, opts: { counter?: number } = {}) {
+  /**
+   * A navigator.credentials.get() answer; `counter` overrides the next counter value,
+   * `user_verified: false` answers as an authenticator that only tested presence (no PIN or biometric).
+   */
+  authenticate(options: CeremonyOptions, origin: string, opts: { counter?: number; user_verified?: boolean } = {}) {
     const rpId = options.rpId ?? new URL(origin).hostname;
     this.counter = opts.counter ?? this.counter + 1;
     const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge: options.challenge, origin, crossOrigin: false }));
-    const authData = Buffer.concat([sha256(rpId), Buffer.from([FLAG_UP | FLAG_UV]), this.counterBytes()]);
+    const flags = opts.user_verified === false ? FLAG_UP : FLAG_UP | FLAG_UV;
+    const authData = Buffer.concat([sha256(rpId), Buffer.from([flags]), this.counterBytes()]);
     const signature = sign('sha256', Buffer.concat([authData, sha256(clientDataJSON)]), this.privateKey);
     return {
       id: this.id,

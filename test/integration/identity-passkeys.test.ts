@@ -15,11 +15,11 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-async function signIn(passkey: SoftPasskey, device_id: string, opts: { origin?: string; counter?: number } = {}) {
+async function signIn(passkey: SoftPasskey, device_id: string, opts: { origin?: string; counter?: number; user_verified?: boolean } = {}) {
   const options = await anon.post('/v1/identity/passkeys/authentication/options', {});
   expect(options.status).toBe(200);
-  expect(options.body.options.userVerification).toBe('preferred');
-  const response = passkey.authenticate(options.body.options, opts.origin ?? t.base, { counter: opts.counter });
+  expect(options.body.options.userVerification).toBe('required');
+  const response = passkey.authenticate(options.body.options, opts.origin ?? t.base, { counter: opts.counter, user_verified: opts.user_verified });
   return anon.post('/v1/identity/passkeys/authentication/verify', { flow_id: options.body.flow_id, response, device_id });
 }
 
@@ -27,7 +27,7 @@ describe('passkey sign-up', () => {
   it('creates the customer, a CNY current account and a session (Bearer and cookie)', async () => {
     const options = await anon.post('/v1/identity/passkeys/registration/options', { display_name: 'Mei Wang', phone: '+8613900000999' });
     expect(options.status).toBe(200);
-    expect(options.body.options.authenticatorSelection).toMatchObject({ residentKey: 'required', userVerification: 'preferred' });
+    expect(options.body.options.authenticatorSelection).toMatchObject({ residentKey: 'required', userVerification: 'required' });
     expect(options.body.options.rp.id).toBe('127.0.0.1');
     const passkey = new SoftPasskey();
     const res = await anon.post('/v1/identity/passkeys/registration/verify', { flow_id: options.body.flow_id, response: passkey.register(options.body.options, t.base), device_id: newDeviceId() });
@@ -115,6 +115,15 @@ describe('passkey sign-in', () => {
     const res = await signIn(c.passkey, c.device_id, { counter: 5 });
     expectProblem(res, 400, 'webauthn_verification_failed', 'response');
     expect(res.body.detail).toMatch(/counter/i);
+  });
+
+  it('refuses a passkey answer without user verification (presence alone is one factor)', async () => {
+    const c = await signUpCustomer(t.base, 'Presence', newPhone());
+    const res = await signIn(c.passkey, c.device_id, { user_verified: false });
+    expectProblem(res, 400, 'webauthn_verification_failed', 'response');
+    const { rows } = await t.testDb.db.query('SELECT 1 FROM customer_sessions WHERE customer_id = $1', [c.customer.id]);
+    expect(rows).toHaveLength(1); // the sign-up's session only
+    expect((await signIn(c.passkey, c.device_id)).status).toBe(200);
   });
 
   it('refuses a wrong origin, an unknown passkey and a replayed sign-in flow', async () => {
