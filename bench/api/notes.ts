@@ -116,36 +116,30 @@ With both, the read overhead is the one in the table above (it was 54–55% befo
 **Payment initiation.** An open-banking payment used to make about fifteen database round
 trips in sequence, five of them commits of its own (84–91% overhead in the first runs). It
 now rides the ledger writer's batch (\`payment-group.ts\`): the payments that arrive while a
-batch commits form one group, and the next batch's transaction carries the whole group in
-two statements of its own (one read of the ids, creditors and consents, the consent rows
-locked; one write of the consents' used totals, the payment rows and their outbox events),
-beside the transfers; and since that read has just shown the payment ids are new, the
-writer does not look their (derived) transfer ids up, one statement fewer than a plain
-transfer's batch. Two other changes came from the same investigation: a consent's
-reservation no longer clears the access check's cached copy (only a release does), and the
-outbox relay's query for late rows, which as a plain join walked the whole outbox's index on
-every tick (tens of ms once the outbox held a few hundred thousand rows, on both paths), now
-starts from the gaps (\`relay-store.ts\`).
+batch commits form one group, and the next batch's transaction carries the whole group. The
+group adds one statement of its own, a read of the ids, creditors and consents (the consent
+rows locked); its writes (the consents' used totals, the payment rows and their outbox
+events) ride the ledger's own write statement as data-modifying WITH clauses
+(\`JoinedWork.settleRows\`, \`src/db/statement-part.ts\`); and since that read has just shown
+the payment ids are new, the writer does not look their (derived) transfer ids up. So a
+payment batch makes as many round trips as a plain transfer batch. Two other changes came
+from the same investigation: a consent's reservation no longer clears the access check's
+cached copy (only a release does), and the outbox relay's query for late rows, which as a
+plain join walked the whole outbox's index on every tick (tens of ms once the outbox held a
+few hundred thousand rows, on both paths), now starts from the gaps (\`relay-store.ts\`).
 
-What is left is mostly the writer's serial path. Timed inside the server under the
-many-consents load at 64 connections (\`--quick\` runs, per batch of about 28 payments): the
-group's read took about 0.45 ms and its write about 1.2 ms, on top of the 3 ms or so the
-ledger's own statements, BEGIN and COMMIT take for the same transfers; every statement's time
-there includes the server's busy event loop. The writer commits one batch at a time, so a
-longer batch is a lower rate for every connection waiting on it. Both paths spend the same
-on the Idempotency-Key (a claim before the handler, the stored answer after). A group does
-more than a transfer because a payment is more than a transfer: the consent's limit, the
-payment record a partner reads back, and its webhook event, all in the transfer's
-transaction so no crash can separate them.
+What is left is the work itself, on the writer's serial path. Timed inside the server
+(an instrumented build not kept; \`--quick\` runs of the many-consents payments at 16
+connections, 2026-11-30, about 6 payments a batch): a plain batch's transaction body took
+2.4–2.8 ms (lock the accounts 0.5, look the transfer ids up 0.7–0.8, write 1.1) and a
+payment batch's 3.8 ms (the group's read 0.8, lock 0.7, write 1.9 with the payment rows, a
+second outbox row per payment and the consents' totals), around the same 0.3 ms to take a
+pooled connection, 0.5–0.6 ms for BEGIN and 1.0–1.2 ms for COMMIT; every figure includes
+the server's busy event loop. The writer commits one batch at a time, so a longer batch is
+a lower rate for every connection waiting on it. Both paths spend the same on the
+Idempotency-Key (a claim before the handler, the stored answer after). A group does more
+than a transfer because a payment is more than a transfer: the consent's limit, the payment
+record a partner reads back, and its webhook event, all in the transfer's transaction so no
+crash can separate them.
 
-The target (under 20%) is met for reads at both levels and for both payment workloads at 16
-connections in this run; it is **not met** for payments at 64 connections, where the batches
-are larger and the group's statements longer. Two later runs of the payment workloads alone
-(made to try two changes that did not help and were not kept: no foreign key from payments to
-consents, and a fillfactor of 70 on consents) measured one consent 10–13% at 16 connections
-and 24% at 64, many consents 21–22% at 16 and 29–32% at 64: the many-consents figure at 16
-connections sits at the edge of the target, inside the run-to-run spread. Ideas not yet tried: reading the group's immutable facts (existing ids, creditor
-accounts) before the batch, so that only the consent lock stays in the writer's path; and a
-cheaper payment event (derived by the relay from the ledger's own transfer event, whose
-metadata names the payment).
 `;

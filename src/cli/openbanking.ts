@@ -12,6 +12,8 @@ import { createCustomer, customerJson, linkCustomerAccount } from '../openbankin
 import { CUSTOMER_PAGE_MAX, listCustomerAccounts, listCustomers } from '../openbanking/customers-store.js';
 import { PARTNER_SCOPES } from '../openbanking/principal.js';
 import { UsageError, print, uuidArg, withLedger } from './common.js';
+import { BRIDGE_SCOPES } from '../mini-programs/core.js';
+import { miniProgramJson, setMiniProgram } from '../mini-programs/admin.js';
 
 const list = (value: string): string[] => value.split(',').map((v) => v.trim()).filter((v) => v.length > 0);
 
@@ -121,6 +123,30 @@ export function registerOpenBankingCommands(program: Command): void {
         if (!result.ok) refused(result);
         const overlap = opts.kind === 'webhook_secret' ? { webhook_secret_previous_expires_at: appJson(result.app).webhook_secret_previous_expires_at } : {};
         print({ client_id: result.app.id, ...result.secrets, ...overlap });
+      }),
+    );
+
+  partners
+    .command('mini-program <client_id>')
+    .description("set the app's mini-program (create or replace; docs/mini-programs.md) and print it")
+    .requiredOption('--slug <slug>', 'its folder under /mini-programs/')
+    .requiredOption('--name <name>', 'its name in the app')
+    .option('--icon <file>', 'an image in its folder', 'icon.svg')
+    .option('--entry <file>', 'the page the app frames', 'index.html')
+    .option('--scopes <list>', `comma-separated bridge scopes: ${BRIDGE_SCOPES.join(', ')}`, '')
+    .option('--merchant-account <uuid>', 'the ledger account requestPayment pays into (needed with the payment scope)')
+    .option('--connect-origins <list>', "comma-separated https origins of the partner's backend its pages may fetch", '')
+    .addOption(new Option('--status <status>', 'live: listed in the app').choices(['live', 'hidden']).default('live'))
+    .action((id: string, opts: { slug: string; name: string; icon: string; entry: string; scopes: string; merchantAccount?: string; connectOrigins: string; status: 'live' | 'hidden' }) =>
+      withLedger(async (ledger, db) => {
+        const result = await setMiniProgram(
+          db,
+          id,
+          { slug: opts.slug, name: opts.name, icon: opts.icon, entry_path: opts.entry, bridge_scopes: list(opts.scopes), merchant_account_id: opts.merchantAccount ? uuidArg(opts.merchantAccount, '--merchant-account') : null, connect_origins: list(opts.connectOrigins), status: opts.status },
+          ledger.clock.now(),
+        );
+        if (!result.ok) refused(result);
+        print(miniProgramJson(result.mini_program));
       }),
     );
 

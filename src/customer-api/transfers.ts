@@ -27,6 +27,8 @@ export interface Caller {
   customer_id: string;
   device_id: string;
   ip: string;
+  /** Where the customer paid from, for the risk gate and the dashboards' channels: the app itself (default) or a mini-program inside it. */
+  channel?: 'app' | 'mini_program';
 }
 
 export interface TransferView {
@@ -84,7 +86,7 @@ export async function sendMoney(ledger: Ledger, caller: Caller, r: TransferReque
       code: P2P_TRANSFER_CODE,
       flags: 0,
       // channel/customer/device/ip: what the risk gate and the dashboards read.
-      metadata: { channel: 'app', customer_id: caller.customer_id, device_id: caller.device_id, ip: caller.ip, ...(r.note ? { memo: r.note } : {}) },
+      metadata: { channel: caller.channel ?? 'app', customer_id: caller.customer_id, device_id: caller.device_id, ip: caller.ip, ...(r.note ? { memo: r.note } : {}) },
     },
   ]);
   if (!result) throw new Error('the ledger returned no result');

@@ -11,6 +11,7 @@ import { decodeCursor, encodeCursor } from '../server/cursor.js';
 import { answerOneOrMany, describeCode, oneOrManyResponses } from '../server/batch.js';
 import type { Ledger } from './service.js';
 import { statementCsv } from './statement.js';
+import { registerPendingRoutes } from './http-pending.js';
 import {
   AccountCreate,
   AccountView,
@@ -309,4 +310,6 @@ export function registerLedgerRoutes(root: FastifyInstance, ledger: Ledger): voi
       };
     },
   );
+
+  registerPendingRoutes(root, ledger);
 }

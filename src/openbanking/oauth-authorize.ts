@@ -36,6 +36,32 @@ export const CODE_LIFETIME_S = 60;
 
 export const hashCode = (code: string): string => createHash('sha256').update(code).digest('hex');
 
+export interface AuthorizationCodeGrant {
+  code: string;
+  client_id: string;
+  customer_id: string;
+  consent_id: string;
+  redirect_uri: string;
+  scope: readonly string[];
+  /** PKCE S256 challenge the token endpoint checks the verifier against. */
+  code_challenge: string;
+  dpop_jkt: string | null;
+}
+
+/**
+ * Stores a single-use authorization code (as its SHA-256, CODE_LIFETIME_S) for an authorised
+ * consent; the token endpoint exchanges it. Used by the consent page and by the customer app's
+ * mini-program bridge (src/customer-api/mini-programs-http.ts), inside their transactions.
+ */
+export async function storeAuthorizationCode(tx: Queryable, g: AuthorizationCodeGrant, now: Date): Promise<void> {
+  await tx.query(
+    `INSERT INTO oauth_codes (code_hash, client_id, customer_id, consent_id, redirect_uri, scope, code_challenge, dpop_jkt, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [hashCode(g.code), g.client_id, g.customer_id, g.consent_id, g.redirect_uri, g.scope.join(' '), g.code_challenge, g.dpop_jkt,
+      new Date(now.getTime() + CODE_LIFETIME_S * 1000).toISOString()],
+  );
+}
+
 /** Account problems the customer can fix on the page; other refusals end the request. */
 const FIXABLE = new Set(['consent_accounts_invalid', 'consent_account_not_owned']);
 
@@ -248,12 +274,7 @@ export function registerAuthorizeRoutes(app: FastifyInstance, ctx: OAuthContext)
         if (!(await markUsed(tx, loaded.stored.request_uri, now))) throw new Refused('already_used', 'This authorization request was already completed.');
         const authorised = await authoriseConsent(tx, { id: params.consent_id, client_id: loaded.app.id, customer_id: session.sub!, account_ids, now });
         if (!authorised.ok) throw new Refused(authorised.code, authorised.detail);
-        await tx.query(
-          `INSERT INTO oauth_codes (code_hash, client_id, customer_id, consent_id, redirect_uri, scope, code_challenge, dpop_jkt, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-          [hashCode(code), loaded.app.id, session.sub!, params.consent_id, params.redirect_uri, params.scope.join(' '), params.code_challenge, params.dpop_jkt,
-            new Date(now.getTime() + CODE_LIFETIME_S * 1000).toISOString()],
-        );
+        await storeAuthorizationCode(tx, { code, client_id: loaded.app.id, customer_id: session.sub!, consent_id: params.consent_id, redirect_uri: params.redirect_uri, scope: params.scope, code_challenge: params.code_challenge, dpop_jkt: params.dpop_jkt }, now);
       });
     } catch (err) {
       if (!(err instanceof Refused)) throw err;

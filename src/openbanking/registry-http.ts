@@ -19,6 +19,7 @@ import { registerEnvelopeResources } from './resources-envelopes.js';
 import { registerLoanResources } from './resources-loans.js';
 import { registerPaymentResources } from './resources-payments.js';
 import { registerRiskResources } from './resources-risk.js';
+import { registerMiniProgramAdminRoutes } from '../mini-programs/admin-http.js';
 
 export const PAYMENT_SWEEP_INTERVAL_MS = 30_000;
 
@@ -37,6 +38,7 @@ export function registerOpenBankingRegistry(app: FastifyInstance, deps: Registry
   const { db, clock, ledger } = deps;
   const payments = new Payments(db, ledger, clock);
   registerPartnerAppRoutes(app, db, clock);
+  registerMiniProgramAdminRoutes(app, db, clock);
   registerCustomerRoutes(app, db, clock);
   registerConsentRoutes(app, db, clock);
   registerAccountResources(app, db, ledger, clock);

@@ -49,6 +49,7 @@ import { registerStaffAdminRoutes } from '../staff/admin-http.js';
 import { registerAuditHook } from '../staff/audit-hook.js';
 import { registerDataOpsRoutes } from '../dataops/http.js';
 import { registerWebStatic } from './web-static.js';
+import { registerMiniProgramStatic } from './mini-program-static.js';
 
 export const BODY_BYTES_MAX = 1 << 20; // 1 MiB for ordinary routes; batch routes set their own
 
@@ -268,12 +269,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
   // The customer app's API: passkeys, one-time codes, sessions (src/identity/) and /v1/me… (src/customer-api/).
   const identity = new Identity(app, { db: options.db, clock: options.clock, ledger, risk, config: options.identity ?? identityFrom({}), public_url: options.public_url });
   registerIdentityRoutes(app, identity);
-  registerCustomerApi(app, ledger);
+  registerCustomerApi(app, ledger, { lending, envelopes });
   registerStaffRoutes(app, options.db, options.clock, authenticator);
   registerStaffAdminRoutes(app, options.db, options.clock, authenticator);
   registerDataOpsRoutes(app, options.db, options.clock, { daily_running_cost_minor: options.daily_running_cost_minor ?? 0n });
   // The customer app (/app/) and the operator console (/console/) from dist/web (web-static.ts).
   await registerWebStatic(app);
+  registerMiniProgramStatic(app, options.db); // partners' mini-programs at /mini-programs/<slug>/ (sandboxed; docs/mini-programs.md)
 
   // Seed the default rule set and rebuild features in the background: the server answers
   // /health and /ready meanwhile, and decisions wait for it (and retry it if it failed).

@@ -51,8 +51,9 @@ function securityHeaders(reply: FastifyReply, name: WebAppName): void {
   reply.header('x-content-type-options', 'nosniff');
   reply.header('referrer-policy', 'no-referrer');
   reply.header('cross-origin-opener-policy', 'same-origin');
-  // The app may ask for the camera (scan to pay); nothing else needs these powers.
-  reply.header('permissions-policy', name === 'app' ? 'camera=(self), geolocation=(), microphone=(), payment=()' : 'camera=(), geolocation=(), microphone=(), payment=()');
+  // The app may ask for the camera (scan to pay) and, for a mini-program's getLocation after the customer allows, the location
+  // (the app itself, never its frames: they are not listed); nothing else needs these powers.
+  reply.header('permissions-policy', name === 'app' ? 'camera=(self), geolocation=(self), microphone=(), payment=()' : 'camera=(), geolocation=(), microphone=(), payment=()');
 }
 
 function cacheControlFor(path: string): string {

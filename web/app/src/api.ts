@@ -18,7 +18,8 @@ export class ApiError extends Error {
 /** True when the service worker answered from its cache (the network was unreachable). */
 export let lastAnswerOffline = false;
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** Calls the customer API the one way the app does: same-origin with the session cookie and X-Capillary-Client; problems as ApiError. */
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { 'x-capillary-client': 'app', accept: 'application/json, application/problem+json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;

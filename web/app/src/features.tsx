@@ -23,7 +23,13 @@ export interface Feature {
 }
 
 /** Every feature; the "More" menu lists them. Add a line here when a feature folder lands. */
-export const FEATURES: Feature[] = [];
+export const FEATURES: Feature[] = [
+  { route: 'envelopes', label: 'red_envelopes', load: () => import('./features/envelopes') },
+  { route: 'payees', label: 'payees', load: () => import('./features/payees') },
+  { route: 'loans', label: 'loans', load: () => import('./features/loans') },
+  { route: 'mini-programs', label: 'mini_programs', load: () => import('./features/mini-programs') },
+  { route: 'scan', label: 'scan_to_pay', load: () => import('./features/scan') },
+];
 
 export const featureOf = (path: string): Feature | undefined => FEATURES.find((f) => path === f.route || path.startsWith(`${f.route}/`));
 

@@ -119,3 +119,38 @@ export function OfflineNote({ offline }: { offline: boolean }) {
 
 export const formatDate = (iso: string): string =>
   new Date(iso).toLocaleString(document.documentElement.lang, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+/**
+ * The end of every confirmation step: the error, if any, then "confirm" and "edit" (or
+ * "cancel"). Both are disabled while the request is in flight, so money is never sent twice
+ * from one screen.
+ */
+export function ConfirmActions(props: { error: unknown; busy: boolean; onConfirm: () => void; onEdit: () => void; confirm: string; busyLabel: string; edit: string; confirmClass?: string }) {
+  return (
+    <>
+      <ErrorNote error={props.error} />
+      <button class={`primary${props.confirmClass ? ` ${props.confirmClass}` : ''}`} type="button" onClick={props.onConfirm} disabled={props.busy}>
+        {props.busy ? props.busyLabel : props.confirm}
+      </button>
+      <button class="secondary" type="button" onClick={props.onEdit} disabled={props.busy}>
+        {props.edit}
+      </button>
+    </>
+  );
+}
+
+/** A labelled choice of the customer's own accounts, each shown with its available balance. */
+export function AccountSelect(props: { id: string; label: string; accounts: readonly { id: string; nickname: string | null; currency: string; available_minor: string }[] | undefined; value: string; onChange: (id: string) => void; unnamed: string }) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <select id={props.id} value={props.value} onChange={(e) => props.onChange((e.currentTarget as HTMLSelectElement).value)}>
+        {props.accounts?.map((a) => (
+          <option key={a.id} value={a.id}>
+            {(a.nickname || props.unnamed) + ' · ' + formatMoney(a.available_minor, a.currency)}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}

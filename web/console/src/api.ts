@@ -16,6 +16,8 @@ export interface Problem {
   code: string;
   title?: string;
   detail: string;
+  /** Field-named problems (validation), when the server lists them. */
+  errors?: { field: string; message: string }[];
 }
 
 export class ApiError extends Error {
@@ -83,7 +85,7 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   }
   if (!res.ok) {
     const p = (json ?? {}) as Partial<Problem>;
-    const problem: Problem = { status: res.status, code: p.code ?? `http_${res.status}`, title: p.title, detail: p.detail ?? res.statusText };
+    const problem: Problem = { status: res.status, code: p.code ?? `http_${res.status}`, title: p.title, detail: p.detail ?? res.statusText, errors: Array.isArray(p.errors) ? p.errors : undefined };
     if (res.status === 401 && session) {
       clearSession();
       window.dispatchEvent(new Event(SIGNED_OUT_EVENT));

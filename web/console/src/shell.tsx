@@ -27,6 +27,7 @@ export const MENU: Entry[] = [
   { key: 'customers', label: 'nav_customers', allowed: (s) => grants(s, 'ledger:read') || grants(s, 'openbanking:admin'), load: () => import('./screens/customers') },
   { key: 'ledger', label: 'nav_ledger', allowed: (s) => grants(s, 'ledger:read'), load: () => import('./screens/ledger') },
   { key: 'risk', label: 'nav_risk', allowed: (s) => grants(s, 'risk:cases'), load: () => import('./screens/risk') },
+  { key: 'rules', label: 'nav_rules', allowed: (s) => grants(s, 'risk:read'), load: () => import('./screens/rules') },
   { key: 'lending', label: 'nav_lending', allowed: (s) => grants(s, 'lending:read'), load: () => import('./screens/lending') },
   { key: 'openbanking', label: 'nav_openbanking', allowed: (s) => grants(s, 'openbanking:admin'), load: () => import('./screens/openbanking') },
   { key: 'dashboard', label: 'nav_dashboard', allowed: () => true, load: () => import('./screens/dashboard') },

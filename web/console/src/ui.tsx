@@ -1,7 +1,7 @@
 /** Small shared pieces: data loading, error display, tables, key/value lists. */
 import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError } from './api';
+import { ApiError, get, rows, type Page } from './api';
 import { t } from './i18n';
 
 export interface Async<T> {
@@ -138,3 +138,68 @@ export function Badge({ value }: { value: string }) {
 }
 
 export const link = (hash: string) => `#${hash}`;
+
+/** A cursor-paginated list: the first page loads whenever `deps` change; `more` (while there is a next page) appends the next. */
+export interface Paged<T> {
+  first: Async<Page<T>>;
+  items: T[];
+  more: (() => Promise<void>) | undefined;
+}
+
+/** `path(cursor)` is a page's URL (`cursor` undefined for the first page). */
+export function usePaged<T>(path: (cursor: string | undefined) => string, deps: unknown[]): Paged<T> {
+  const [items, setItems] = useState<T[]>([]);
+  const [next, setNext] = useState<string | null>(null);
+  const first = useAsync(async () => {
+    const page = await get<Page<T>>(path(undefined));
+    setItems(rows(page));
+    setNext(page.next_cursor);
+    return page;
+  }, deps);
+  const more = next
+    ? async () => {
+        const page = await get<Page<T>>(path(next));
+        setItems((p) => [...p, ...rows(page)]);
+        setNext(page.next_cursor);
+      }
+    : undefined;
+  return { first, items, more };
+}
+
+/** A paged list as a table, with a "more" button while there is a next page. */
+export function PagedTable<T>({ list, caption, rowKey, columns }: { list: Paged<T>; caption: string; rowKey: (row: T) => string; columns: Column<T>[] }) {
+  return (
+    <Load state={list.first}>
+      {() => (
+        <>
+          <Table caption={caption} rows={list.items} rowKey={rowKey} columns={columns} />
+          {list.more && (
+            <button type="button" onClick={list.more}>
+              {t('more')}
+            </button>
+          )}
+        </>
+      )}
+    </Load>
+  );
+}
+
+/** A one-field search form; `onSearch` gets the trimmed text when it is sent. */
+export function SearchForm({ label, name, onSearch }: { label: string; name: string; onSearch: (text: string) => void }) {
+  const [value, setValue] = useState('');
+  return (
+    <form
+      class="inline"
+      role="search"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSearch(value.trim());
+      }}
+    >
+      <Field label={label}>
+        <input type="search" name={name} value={value} onInput={(e) => setValue(e.currentTarget.value)} />
+      </Field>
+      <button type="submit">{t('search')}</button>
+    </form>
+  );
+}

@@ -4,9 +4,25 @@ import { api, type Account, type TransferResult, type TransferTo } from '../api'
 import { t } from '../i18n';
 import { navigate } from '../router';
 import { formatMoney, parseAmount } from '../money';
-import { ErrorNote, Field, Title, useReady } from '../ui';
+import { AccountSelect, ConfirmActions, ErrorNote, Field, Title, useReady } from '../ui';
 
 type Draft = { from: Account; to: TransferTo; recipient: string; amount_minor: string; note: string; id: string };
+
+/**
+ * A recipient handed over by another screen (payees, scan to pay) in the query string:
+ * `?to_phone=<E.164>` or `?to_account=<uuid>`, with `name` and, from a pay code, `amount` (minor units).
+ */
+function handoverOf(search: string): { kind: 'phone' | 'account'; recipient: string; name: string; amount_minor?: string } | undefined {
+  const q = new URLSearchParams(search);
+  const phone = q.get('to_phone');
+  const account = q.get('to_account');
+  const name = (q.get('name') ?? '').slice(0, 80);
+  const amount = q.get('amount');
+  const amount_minor = amount && /^[1-9][0-9]{0,18}$/.test(amount) ? amount : undefined;
+  if (phone && /^\+[1-9][0-9]{6,14}$/.test(phone)) return { kind: 'phone', recipient: phone, name, amount_minor };
+  if (account && /^[0-9a-fA-F-]{36}$/.test(account)) return { kind: 'account', recipient: account, name, amount_minor };
+  return undefined;
+}
 
 export function Transfer() {
   const [accounts, setAccounts] = useState<Account[]>();
@@ -27,6 +43,16 @@ export function Transfer() {
       ({ items }) => {
         setAccounts(items);
         setFromId(items[0]?.id ?? '');
+        const handed = handoverOf(location.search);
+        if (!handed) return;
+        setKind(handed.kind);
+        setRecipient(handed.recipient);
+        // With an amount (a merchant's pay code) the next step is the confirmation itself.
+        if (handed.amount_minor && items[0]) {
+          const to: TransferTo = handed.kind === 'phone' ? { phone: handed.recipient } : { account_id: handed.recipient };
+          const recipientLabel = handed.name ? `${handed.name} (${handed.recipient})` : handed.recipient;
+          setDraft({ from: items[0], to, recipient: recipientLabel, amount_minor: handed.amount_minor, note: '', id: crypto.randomUUID() });
+        }
       },
       (err: unknown) => setError(err),
     );
@@ -122,13 +148,7 @@ export function Transfer() {
             </div>
           )}
         </dl>
-        <ErrorNote error={error} />
-        <button class="primary" type="button" onClick={confirm} disabled={busy}>
-          {busy ? t('sending') : t('confirm')}
-        </button>
-        <button class="secondary" type="button" onClick={() => setDraft(undefined)} disabled={busy}>
-          {t('edit')}
-        </button>
+        <ConfirmActions error={error} busy={busy} onConfirm={confirm} onEdit={() => setDraft(undefined)} confirm={t('confirm')} busyLabel={t('sending')} edit={t('edit')} />
       </section>
     );
   }
@@ -138,16 +158,7 @@ export function Transfer() {
       <Title>{t('transfer')}</Title>
       <ErrorNote error={error} />
       <form onSubmit={review} noValidate>
-        <div class="field">
-          <label for="from_account">{t('from_account')}</label>
-          <select id="from_account" value={fromId} onChange={(e) => setFromId((e.currentTarget as HTMLSelectElement).value)}>
-            {accounts?.map((a) => (
-              <option key={a.id} value={a.id}>
-                {(a.nickname || t('current_account')) + ' · ' + formatMoney(a.available_minor, a.currency)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <AccountSelect id="from_account" label={t('from_account')} accounts={accounts} value={fromId} onChange={setFromId} unnamed={t('current_account')} />
         <fieldset class="field">
           <legend>{t('to')}</legend>
           <label class="choice">

@@ -1,10 +1,10 @@
 /** The audit log (administrators): every write by a staff token or API key, and every staff sign-in attempt. */
 import { useState } from 'preact/hooks';
-import { get, qs, rows, type Page } from '../api';
+import { qs } from '../api';
 import { when } from '../format';
 import { t } from '../i18n';
 import type { ScreenProps } from '../shell';
-import { Badge, Field, Load, Section, Table, useAsync } from '../ui';
+import { Badge, Field, PagedTable, Section, usePaged } from '../ui';
 
 interface AuditEntry {
   at: string;
@@ -23,20 +23,7 @@ interface AuditEntry {
 export default function Audit(_: ScreenProps) {
   const [actor, setActor] = useState('');
   const [filter, setFilter] = useState('');
-  const [items, setItems] = useState<AuditEntry[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const list = useAsync(async () => {
-    const page = await get<Page<AuditEntry>>(`/v1/audit-log${qs({ actor_id: filter, limit: 100 })}`);
-    setItems(rows(page));
-    setNext(page.next_cursor);
-    return page;
-  }, [filter]);
-  const more = async () => {
-    if (!next) return;
-    const page = await get<Page<AuditEntry>>(`/v1/audit-log${qs({ actor_id: filter, limit: 100, cursor: next })}`);
-    setItems((p) => [...p, ...rows(page)]);
-    setNext(page.next_cursor);
-  };
+  const list = usePaged<AuditEntry>((cursor) => `/v1/audit-log${qs({ actor_id: filter, limit: 100, cursor })}`, [filter]);
   return (
     <>
       <h1>{t('audit_log')}</h1>
@@ -54,35 +41,24 @@ export default function Audit(_: ScreenProps) {
           </Field>
           <button type="submit">{t('search')}</button>
         </form>
-        <Load state={list}>
-          {() => (
-            <>
-              <Table
-                caption={t('audit_log')}
-                rows={items}
-                rowKey={(r) => `${r.request_id}-${r.at}`}
-                columns={[
-                  { label: t('when'), cell: (r) => when(r.at) },
-                  { label: t('actor'), cell: (r) => (
-                      <button type="button" class="link" onClick={() => (setActor(r.actor_id ?? ''), setFilter(r.actor_id ?? ''))} title={r.actor_id ?? ''}>
-                        {r.actor_email ?? r.actor_id ?? '—'}
-                      </button>
-                    ) },
-                  { label: t('role'), cell: (r) => r.role ?? r.actor_kind },
-                  { label: t('action'), cell: (r) => (r.action === 'http' ? `${r.method} ${r.route}` : r.action) },
-                  { label: t('target'), cell: (r) => Object.entries(r.target_ids).map(([k, v]) => `${k}=${v}`).join(', ') || '—' },
-                  { label: t('status'), num: true, cell: (r) => <Badge value={r.status_code < 400 ? 'ok' : 'refused'} /> },
-                  { label: 'HTTP', num: true, cell: (r) => String(r.status_code) },
-                ]}
-              />
-              {next && (
-                <button type="button" onClick={more}>
-                  {t('more')}
+        <PagedTable
+          list={list}
+          caption={t('audit_log')}
+          rowKey={(r) => `${r.request_id}-${r.at}`}
+          columns={[
+            { label: t('when'), cell: (r) => when(r.at) },
+            { label: t('actor'), cell: (r) => (
+                <button type="button" class="link" onClick={() => (setActor(r.actor_id ?? ''), setFilter(r.actor_id ?? ''))} title={r.actor_id ?? ''}>
+                  {r.actor_email ?? r.actor_id ?? '—'}
                 </button>
-              )}
-            </>
-          )}
-        </Load>
+              ) },
+            { label: t('role'), cell: (r) => r.role ?? r.actor_kind },
+            { label: t('action'), cell: (r) => (r.action === 'http' ? `${r.method} ${r.route}` : r.action) },
+            { label: t('target'), cell: (r) => Object.entries(r.target_ids).map(([k, v]) => `${k}=${v}`).join(', ') || '—' },
+            { label: t('status'), num: true, cell: (r) => <Badge value={r.status_code < 400 ? 'ok' : 'refused'} /> },
+            { label: 'HTTP', num: true, cell: (r) => String(r.status_code) },
+          ]}
+        />
       </Section>
     </>
   );

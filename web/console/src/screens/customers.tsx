@@ -1,10 +1,10 @@
 /** Customers (search, a customer's linked accounts) and accounts (balances, transfers, holds, freeze, statement). */
 import { useState } from 'preact/hooks';
-import { api, ApiError, get, grants, loadSession, qs, rows, type Page } from '../api';
+import { api, ApiError, get, grants, loadSession, qs } from '../api';
 import { money, short, when } from '../format';
 import { t } from '../i18n';
 import type { ScreenProps } from '../shell';
-import { Badge, ErrorBox, Field, KeyValues, Load, Section, Table, asApiError, useAsync } from '../ui';
+import { Badge, ErrorBox, Field, KeyValues, Load, PagedTable, SearchForm, Section, Table, asApiError, useAsync, usePaged } from '../ui';
 
 /** Freezing is a ledger status change; the API decides who may (this only hides the buttons). */
 export const FREEZE_SCOPES = ['ledger:freeze', 'admin'];
@@ -81,60 +81,22 @@ function CustomerSearch({ scopes }: { scopes: string[] }) {
 }
 
 function CustomerList() {
-  const [q, setQ] = useState('');
   const [query, setQuery] = useState('');
-  const [pages, setPages] = useState<Customer[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const list = useAsync(async () => {
-    const page = await get<Page<Customer>>(`/v1/customers${qs({ q: query, limit: 25 })}`);
-    setPages(rows(page));
-    setNext(page.next_cursor);
-    return page;
-  }, [query]);
-  const more = async () => {
-    if (!next) return;
-    const page = await get<Page<Customer>>(`/v1/customers${qs({ q: query, limit: 25, cursor: next })}`);
-    setPages((p) => [...p, ...rows(page)]);
-    setNext(page.next_cursor);
-  };
+  const list = usePaged<Customer>((cursor) => `/v1/customers${qs({ q: query, limit: 25, cursor })}`, [query]);
   return (
     <Section title={t('search_customers')}>
-      <form
-        class="inline"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setQuery(q.trim());
-        }}
-      >
-        <Field label={t('search')}>
-          <input type="search" name="q" value={q} onInput={(e) => setQ(e.currentTarget.value)} />
-        </Field>
-        <button type="submit">{t('search')}</button>
-      </form>
-      <Load state={list}>
-        {() => (
-          <>
-            <Table
-              caption={t('nav_customers')}
-              rows={pages}
-              rowKey={(c) => c.id}
-              columns={[
-                { label: t('id'), cell: (c) => <a href={`#/customers/${encodeURIComponent(c.id)}`}>{c.id}</a> },
-                { label: t('name'), cell: (c) => c.display_name },
-                { label: t('mode'), cell: (c) => c.mode },
-                { label: t('status'), cell: (c) => <Badge value={c.status} /> },
-                { label: t('created'), cell: (c) => when(c.created_at) },
-              ]}
-            />
-            {next && (
-              <button type="button" onClick={more}>
-                {t('more')}
-              </button>
-            )}
-          </>
-        )}
-      </Load>
+      <SearchForm label={t('search')} name="q" onSearch={setQuery} />
+      <PagedTable list={list}
+          caption={t('nav_customers')}
+          rowKey={(c) => c.id}
+          columns={[
+            { label: t('id'), cell: (c) => <a href={`#/customers/${encodeURIComponent(c.id)}`}>{c.id}</a> },
+            { label: t('name'), cell: (c) => c.display_name },
+            { label: t('mode'), cell: (c) => c.mode },
+            { label: t('status'), cell: (c) => <Badge value={c.status} /> },
+            { label: t('created'), cell: (c) => when(c.created_at) },
+          ]}
+        />
     </Section>
   );
 }
@@ -254,22 +216,9 @@ function AccountView({ id, scopes }: { id: string; scopes: string[] }) {
 }
 
 function AccountTransfers({ account }: { account: Account }) {
-  const [items, setItems] = useState<Transfer[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const list = useAsync(async () => {
-    const page = await get<Page<Transfer>>(`/v1/accounts/${account.id}/transfers?limit=50`);
-    setItems(rows(page));
-    setNext(page.next_cursor);
-    return page;
-  }, [account.id, account.updated_at]);
-  const more = async () => {
-    if (!next) return;
-    const page = await get<Page<Transfer>>(`/v1/accounts/${account.id}/transfers${qs({ limit: 50, cursor: next })}`);
-    setItems((p) => [...p, ...rows(page)]);
-    setNext(page.next_cursor);
-  };
+  const list = usePaged<Transfer>((cursor) => `/v1/accounts/${account.id}/transfers${qs({ limit: 50, cursor })}`, [account.id, account.updated_at]);
   // The list does not carry a hold's state; each pending transfer is read on its own (GET /v1/transfers/:id).
-  const pendingIds = items.filter((x) => x.flags.pending).map((x) => x.id);
+  const pendingIds = list.items.filter((x) => x.flags.pending).map((x) => x.id);
   const holdStates = useAsync(async () => Promise.all(pendingIds.map((id) => get<Transfer>(`/v1/transfers/${id}`))), [pendingIds.join(',')]);
   const stateOf = new Map((holdStates.data ?? []).map((x) => [x.id, x.pending_state ?? null]));
   const holds = (holdStates.data ?? []).filter((x) => x.pending_state === 'pending');
@@ -288,18 +237,7 @@ function AccountTransfers({ account }: { account: Account }) {
         <Load state={holdStates}>{() => <Table caption={t('pending_holds')} rows={holds} rowKey={(x) => x.id} columns={columns} />}</Load>
       </Section>
       <Section title={t('transfers')}>
-        <Load state={list}>
-          {() => (
-            <>
-              <Table caption={t('transfers')} rows={items} rowKey={(x) => x.id} columns={columns} />
-              {next && (
-                <button type="button" onClick={more}>
-                  {t('more')}
-                </button>
-              )}
-            </>
-          )}
-        </Load>
+        <PagedTable list={list} caption={t('transfers')} rowKey={(x) => x.id} columns={columns} />
       </Section>
     </>
   );

@@ -6,6 +6,7 @@ import { t } from '../i18n';
 import type { ScreenProps } from '../shell';
 import { Badge, Field, KeyValues, Load, Section, Table, useAsync } from '../ui';
 import type { Transfer } from './customers';
+import { PendingHolds } from './ledger-pending';
 
 interface Invariants {
   ok: boolean;
@@ -35,8 +36,8 @@ export default function Ledger({ path, scopes }: ScreenProps) {
           <button type="submit">{t('open')}</button>
         </form>
         {shown && <TransferView id={shown} />}
-        <p class="muted">{t('gap_pending_list')}</p>
       </Section>
+      <PendingHolds />
       <InvariantCheck allowed={grants(scopes, 'admin')} />
     </>
   );

@@ -1,11 +1,11 @@
 /** Risk case queue and a case: its event, features, reasons, graph neighbourhood; approve or reject. */
 import { useMemo, useState } from 'preact/hooks';
-import { ApiError, get, grants, post, qs, rows, type Page } from '../api';
+import { ApiError, get, grants, post, qs } from '../api';
 import { Chart, type ChartOption } from '../chart';
 import { money, short, when } from '../format';
 import { t } from '../i18n';
 import type { ScreenProps } from '../shell';
-import { Badge, ErrorBox, Field, KeyValues, Load, Section, Table, asApiError, useAsync } from '../ui';
+import { Badge, ErrorBox, Field, KeyValues, Load, PagedTable, Section, Table, asApiError, useAsync, usePaged } from '../ui';
 
 interface RiskCase {
   id: string;
@@ -50,20 +50,7 @@ export default function Risk({ path, scopes }: ScreenProps) {
 
 function Queue() {
   const [status, setStatus] = useState<'open' | 'approved' | 'rejected'>('open');
-  const [items, setItems] = useState<RiskCase[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const list = useAsync(async () => {
-    const page = await get<Page<RiskCase>>(`/v1/risk/cases${qs({ status, limit: 50 })}`);
-    setItems(rows(page));
-    setNext(page.next_cursor);
-    return page;
-  }, [status]);
-  const more = async () => {
-    if (!next) return;
-    const page = await get<Page<RiskCase>>(`/v1/risk/cases${qs({ status, limit: 50, cursor: next })}`);
-    setItems((p) => [...p, ...rows(page)]);
-    setNext(page.next_cursor);
-  };
+  const list = usePaged<RiskCase>((cursor) => `/v1/risk/cases${qs({ status, limit: 50, cursor })}`, [status]);
   return (
     <>
       <h1>{t('case_queue')}</h1>
@@ -79,29 +66,17 @@ function Queue() {
           </Field>
         }
       >
-        <Load state={list}>
-          {() => (
-            <>
-              <Table
-                caption={t('case_queue')}
-                rows={items}
-                rowKey={(c) => c.id}
-                columns={[
-                  { label: t('case'), cell: (c) => <a href={`#/risk/cases/${c.id}`} data-case={c.id}>{short(c.id)}</a> },
-                  { label: t('status'), cell: (c) => <Badge value={c.status} /> },
-                  { label: t('held_transfer'), cell: (c) => (c.transfer_id ? <a href={`#/ledger/transfers/${c.transfer_id}`}>{short(c.transfer_id)}</a> : '—') },
-                  { label: 'assignee', cell: (c) => c.assignee ?? '—' },
-                  { label: t('created'), cell: (c) => when(c.created_at) },
-                ]}
-              />
-              {next && (
-                <button type="button" onClick={more}>
-                  {t('more')}
-                </button>
-              )}
-            </>
-          )}
-        </Load>
+        <PagedTable list={list}
+            caption={t('case_queue')}
+            rowKey={(c) => c.id}
+            columns={[
+              { label: t('case'), cell: (c) => <a href={`#/risk/cases/${c.id}`} data-case={c.id}>{short(c.id)}</a> },
+              { label: t('status'), cell: (c) => <Badge value={c.status} /> },
+              { label: t('held_transfer'), cell: (c) => (c.transfer_id ? <a href={`#/ledger/transfers/${c.transfer_id}`}>{short(c.transfer_id)}</a> : '—') },
+              { label: 'assignee', cell: (c) => c.assignee ?? '—' },
+              { label: t('created'), cell: (c) => when(c.created_at) },
+            ]}
+          />
       </Section>
     </>
   );
