@@ -29,6 +29,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          // One migrated and seeded database per run, copied for each file's server.
+          globalSetup: ['test/e2e/seeded-template.ts'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
         },

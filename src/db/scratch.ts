@@ -22,10 +22,12 @@ async function withAdmin<T>(adminUrl: string, fn: (client: pg.Client) => Promise
   }
 }
 
-export async function createScratchDatabase(adminUrl: string, prefix: string): Promise<ScratchDatabase> {
+export async function createScratchDatabase(adminUrl: string, prefix: string, template?: string): Promise<ScratchDatabase> {
   if (!/^[a-z_][a-z0-9_]{0,40}$/.test(prefix)) throw new Error(`scratch database prefix must be a lower-case identifier: ${prefix}`);
+  if (template !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(template)) throw new Error(`template database must be a lower-case identifier: ${template}`);
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  await withAdmin(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+  // A template (nobody connected to it) is copied file by file: much faster than migrating and seeding again.
+  await withAdmin(adminUrl, (c) => c.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   let dropped: Promise<void> | undefined;

@@ -7,14 +7,15 @@
  * must be domain names, and localhost is a secure context, so passkeys and the service
  * worker work without TLS.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe } from 'vitest';
+import { describe, inject } from 'vitest';
+import './seeded-template.js'; // the ProvidedContext type of e2e_template
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { ENGINE, ROOT } from '../helpers/env.js';
 import { createPgDatabase } from '../helpers/db.js';
-import { runCli, spawnServer, type ServerProcess } from '../helpers/proc.js';
+import { spawnServer, type ServerProcess } from '../helpers/proc.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../bench/app/chromium.js';
 
 export { CHROMIUM_ARGS, CHROMIUM_PATH };
@@ -78,21 +79,22 @@ export interface StartServerOptions {
 }
 
 /**
- * Migrates and seeds a scratch database (a PGlite folder under the OS temp dir, or a
- * PostgreSQL database when CAPILLARY_TEST_ENGINE=postgres), makes an admin key, and starts
- * `capillary serve` on a free port. The CLI steps run before the server because an embedded
- * PGlite folder is opened by one process at a time.
+ * Copies the run's migrated and seeded database (seeded-template.ts: a PGlite folder under
+ * the OS temp dir, or a PostgreSQL database when CAPILLARY_TEST_ENGINE=postgres) and starts
+ * `capillary serve` on it on a free port. Each test file gets its own copy.
  */
 export async function startServer(options: StartServerOptions = {}): Promise<E2EServer> {
+  const template = inject('e2e_template');
   let dataDir: string | undefined;
   let dropDb: (() => Promise<void>) | undefined;
   const storageEnv: Record<string, string> = {};
   if (ENGINE === 'postgres') {
-    const database = await createPgDatabase();
+    const database = await createPgDatabase(template.database);
     dropDb = database.drop;
     storageEnv.DATABASE_URL = database.url;
   } else {
     dataDir = mkdtempSync(join(tmpdir(), 'capillary-e2e-'));
+    cpSync(template.data_dir!, dataDir, { recursive: true });
     storageEnv.DATA_DIR = dataDir;
   }
   const cleanup = async () => {
@@ -101,18 +103,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<E2E
   };
   let server: ServerProcess | undefined;
   try {
-    const cli = async (args: string[]) => {
-      const result = await runCli(args, storageEnv, 180_000);
-      if (result.code !== 0) throw new Error(`capillary ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
-      return result.stdout;
-    };
-    await cli(['migrate']);
-    const seedOutput = await cli(['seed']);
-    const seeded = /demo API key: (\S+)/.exec(seedOutput);
-    const staffPassword = /demo staff \(.*\) password: (\S+)/.exec(seedOutput);
-    if (!seeded || !staffPassword) throw new Error(`capillary seed did not print the demo API key and staff password:\n${seedOutput}`);
-    const api_key = seeded[1]!;
-    const admin = JSON.parse(await cli(['keys', 'create', '--name', 'e2e-admin', '--scopes', 'admin'])) as { token: string };
+    const { api_key } = template;
+    const admin = { token: template.admin_key };
     // PUBLIC_URL is left to its default, http://localhost:<PORT>: the origin the browser uses (and the WebAuthn RP).
     server = await spawnServer({
       ...(dataDir ? { data_dir: dataDir } : { database_url: storageEnv.DATABASE_URL! }),
@@ -128,7 +120,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<E2E
       port,
       api_key,
       admin_key: admin.token,
-      demo_staff_password: staffPassword[1]!,
+      demo_staff_password: template.demo_staff_password,
       engine: ENGINE,
       output: () => running.output(),
       async api<T>(method: string, path: string, body?: unknown, key = admin.token) {

@@ -15,7 +15,8 @@ import { ENGINE, PG_ADMIN_URL, type Engine } from './env.js';
 export type PgDatabase = ScratchDatabase;
 
 /** Creates an empty PostgreSQL database on the local server. */
-export const createPgDatabase = (): Promise<PgDatabase> => createScratchDatabase(PG_ADMIN_URL, 'capillary_t');
+/** A fresh database, empty or a copy of `template` (a database nobody is connected to). */
+export const createPgDatabase = (template?: string): Promise<PgDatabase> => createScratchDatabase(PG_ADMIN_URL, 'capillary_t', template);
 
 /** Runs one query on a database through its own short-lived connection. */
 export async function pgQuery<Row = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<Row[]> {
