@@ -5,6 +5,8 @@
  */
 import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
+// The same brotli/gzip copies as the app's: the server sends them to browsers that accept them.
+import { precompress } from '../app/build/precompress.ts';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -20,4 +22,5 @@ export default defineConfig({
     reportCompressedSize: false,
     chunkSizeWarningLimit: 800,
   },
+  plugins: [precompress()],
 });
