@@ -16,6 +16,7 @@ import { chromium, type Browser, type BrowserContext, type CDPSession, type Page
 import { ENGINE, ROOT } from '../helpers/env.js';
 import { createPgDatabase } from '../helpers/db.js';
 import { spawnServer, type ServerProcess } from '../helpers/proc.js';
+import { accessibilityProblems } from './accessibility.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../bench/app/chromium.js';
 
 export { CHROMIUM_ARGS, CHROMIUM_PATH };
@@ -158,11 +159,18 @@ export function newContext(browser: Browser, options: { locale?: string; width?:
 }
 
 /** Writes docs/screenshots/<name>.png and returns its path. */
+/**
+ * Photographs a main screen into docs/screenshots/<name>.png, and checks it is accessible
+ * (accessibility.ts: named controls, text contrast, focus order): every screen the tests
+ * show in the docs is one a screen-reader or low-vision user can use. Throws on a problem.
+ */
 export async function screenshot(page: Page, name: string): Promise<string> {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`screenshot name must be lower-case kebab: ${name}`);
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const path = join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path, fullPage: false, animations: 'disabled' });
+  const problems = await accessibilityProblems(page);
+  if (problems.length > 0) throw new Error(`screen ${name} has accessibility problems:\n${problems.map((p) => `  ${p.kind}: ${p.element}: ${p.detail}`).join('\n')}`);
   return path;
 }
 
