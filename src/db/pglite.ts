@@ -28,6 +28,7 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     engine: 'pglite',
     query: plain.query,
     exec: plain.exec,
+    // TransactionOptions.generic_plans does not apply: PGlite keeps no prepared statements, so it plans every statement anyway.
     transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
     close: () => db.close(),
   };

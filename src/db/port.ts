@@ -11,10 +11,21 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
+export interface TransactionOptions {
+  /**
+   * Plan the transaction's prepared statements once, whatever their parameters
+   * (`plan_cache_mode = force_generic_plan`). For fixed-shape bulk statements over id
+   * arrays, whose best plan does not depend on the values: otherwise PostgreSQL may plan
+   * such a statement again on every execution, which cost the ledger writer's batch more
+   * than running it (db/postgres.ts).
+   */
+  generic_plans?: boolean;
+}
+
 export interface Db extends Queryable {
   readonly engine: 'pglite' | 'postgres';
   /** Runs `fn` in one transaction (READ COMMITTED); commits on return, rolls back on throw. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -74,10 +74,11 @@ export function openPostgres(options: PostgresOptions): Db {
     engine: 'postgres',
     query: plain.query,
     exec: plain.exec,
-    async transaction(fn) {
+    async transaction(fn, options = {}) {
       const client = await pool.connect();
       try {
-        await client.query('BEGIN');
+        // A simple query may carry several statements: the setting costs no round trip of its own.
+        await client.query(options.generic_plans ? 'BEGIN; SET LOCAL plan_cache_mode = force_generic_plan' : 'BEGIN');
         const result = await fn(wrap(client));
         await client.query('COMMIT');
         return result;

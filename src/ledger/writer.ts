@@ -196,7 +196,9 @@ export class LedgerWriter {
   private async commitWithRetry(batch: Request[]): Promise<{ outcomes: unknown[]; transfers: number; attempts: number }> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const { outcomes, transfers } = await this.db.transaction((tx) => this.applyBatch(tx, batch));
+        // Generic plans: the batch's statements have one shape whatever the ids, and re-planning
+        // them per batch (PostgreSQL's choice for the longest ones) slowed the serial path.
+        const { outcomes, transfers } = await this.db.transaction((tx) => this.applyBatch(tx, batch), { generic_plans: true });
         return { outcomes, transfers, attempts: attempt };
       } catch (err) {
         // Another process committed a transfer with one of our ids (23505), or the database
