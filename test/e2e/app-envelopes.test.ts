@@ -5,13 +5,12 @@
  * opens the link and grabs (the reveal shows the amount); a third customer grabs too; Mei
  * sees who got what; every balance checks out to the minor unit through the API.
  */
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { addVirtualAuthenticator, assertWebBuilt, describeE2E, launchBrowser, newContext, screenshot, startServer, type E2EServer } from './harness.js';
+import { expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describeE2E, screenshot, useServerAndBrowser } from './harness.js';
+import { fundFromBank, signUpInBrowser } from './app-session.js';
 import { encodeQr } from '../../web/app/src/qr.js';
 
-const BANK_CASH = '0193a000-0000-7000-8000-000000000001';
 const TOTAL_MINOR = 8888n;
 const FUNDED_MINOR = 20_000n;
 
@@ -23,9 +22,7 @@ const minorOf = (text: string): bigint => {
 };
 
 describeE2E('customer app red envelopes', () => {
-  let server: E2EServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  const e2e = useServerAndBrowser('app');
   const stamp = String(Date.now()).slice(-7);
   let sender: Page;
   let senderAccount = '';
@@ -34,46 +31,22 @@ describeE2E('customer app red envelopes', () => {
   let shareLink = '';
   let junGot = 0n;
 
-  beforeAll(async () => {
-    assertWebBuilt('app');
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await browser?.close();
-    await server?.stop();
-  });
-
-  /** A new browser context with a virtual authenticator, signed up as a new customer; answers the page and the account id. */
+  /** A new browser context, signed up as a new customer; answers the page and the account id. */
   async function signUp(name: string, phone: string): Promise<{ page: Page; account: string }> {
-    const context = await newContext(browser);
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (err) => console.error('[page error]', err.message));
-    await page.goto(`${server.url}/app/`);
-    await addVirtualAuthenticator(page);
-    await page.waitForSelector('body[data-ready="welcome"]');
-    await page.getByRole('button', { name: 'Open an account' }).click();
-    await page.getByLabel('Your name').fill(name);
-    await page.getByLabel('Mobile number').fill(phone);
-    await page.getByRole('button', { name: 'Create a passkey and open the account' }).click();
-    await page.waitForSelector('body[data-ready="home"]');
-    const account = (await page.locator('[data-account-id]').first().getAttribute('data-account-id'))!;
+    const { page, account_id: account } = await signUpInBrowser(await e2e.newContext(), e2e.server, { name, phone });
     expect(account).toMatch(/^[0-9a-f-]{36}$/);
     return { page, account };
   }
 
   const postedBalance = async (account: string): Promise<bigint> => {
-    const { status, body } = await server.api<{ credits_posted: string; debits_posted: string }>('GET', `/v1/accounts/${account}`, undefined, server.api_key);
+    const { status, body } = await e2e.server.api<{ credits_posted: string; debits_posted: string }>('GET', `/v1/accounts/${account}`, undefined, e2e.server.api_key);
     expect(status).toBe(200);
     return BigInt(body.credits_posted) - BigInt(body.debits_posted);
   };
 
   it('sends a lucky envelope of 3 shares with a confirmation step, and shows its link and QR code', async () => {
     ({ page: sender, account: senderAccount } = await signUp('Mei Lin', `+86137${stamp}1`));
-    const funded = await server.api('POST', '/v1/transfers', { id: randomUUID(), debit_account_id: BANK_CASH, credit_account_id: senderAccount, amount: String(FUNDED_MINOR), code: 1, metadata: { memo: 'Welcome bonus' } }, server.api_key);
-    expect(funded.status).toBe(201);
+    await fundFromBank(e2e.server, senderAccount, FUNDED_MINOR, 'Welcome bonus');
 
     await sender.getByRole('navigation', { name: 'Main menu' }).getByRole('link', { name: 'More' }).click();
     await sender.waitForSelector('body[data-ready="more"]');
@@ -101,7 +74,7 @@ describeE2E('customer app red envelopes', () => {
 
     await sender.waitForSelector('[data-envelope-state="share"]');
     shareLink = await sender.getByTestId('share-link').inputValue();
-    expect(shareLink).toMatch(new RegExp(`^${server.url}/app/envelopes/[0-9a-f-]{36}\\?token=[A-Za-z0-9_-]{22}$`));
+    expect(shareLink).toMatch(new RegExp(`^${e2e.server.url}/app/envelopes/[0-9a-f-]{36}\\?token=[A-Za-z0-9_-]{22}$`));
     // The QR code encodes exactly the link (same encoder, same modules).
     const qr = sender.getByRole('img', { name: 'QR code of the share link' });
     expect(Number(await qr.getAttribute('data-qr-size'))).toBe(encodeQr(shareLink)!.length);
@@ -173,7 +146,7 @@ describeE2E('customer app red envelopes', () => {
     await screenshot(sender, 'app-envelopes-list');
 
     // Exact money: the sender paid the total once; the two grabs and what is left make it up.
-    const { body: envelope } = await server.api<{ remaining_amount: string; claimed_amount: string; holding_account_id: string }>('GET', `/v1/envelopes/${envelopeId}`, undefined, server.api_key);
+    const { body: envelope } = await e2e.server.api<{ remaining_amount: string; claimed_amount: string; holding_account_id: string }>('GET', `/v1/envelopes/${envelopeId}`, undefined, e2e.server.api_key);
     expect(BigInt(envelope.claimed_amount)).toBe(junGot + kaiGot);
     expect(junGot + kaiGot + BigInt(envelope.remaining_amount)).toBe(TOTAL_MINOR);
     expect(await postedBalance(senderAccount)).toBe(FUNDED_MINOR - TOTAL_MINOR);

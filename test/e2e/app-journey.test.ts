@@ -5,62 +5,36 @@
  * back in with the passkey; a synced passkey on a new device goes through the risk engine's
  * step-up; the one-time-code fallback; already-seen data offline.
  */
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { addVirtualAuthenticator, assertWebBuilt, describeE2E, launchBrowser, newContext, readOtp, screenshot, startServer, type E2EServer } from './harness.js';
+import { expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { addVirtualAuthenticator, describeE2E, readOtp, screenshot, useServerAndBrowser } from './harness.js';
+import { fundFromBank, newPageLoggingErrors, signUpInBrowser } from './app-session.js';
 
-const BANK_CASH = '0193a000-0000-7000-8000-000000000001';
 const ALICE_PHONE = '+8613800000001';
 
 describeE2E('customer app journey', () => {
-  let server: E2EServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  const e2e = useServerAndBrowser('app');
   const phone = `+86139${String(Date.now()).slice(-8)}`;
   let accountId = '';
   let credential: unknown;
 
-  beforeAll(async () => {
-    assertWebBuilt('app');
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await browser?.close();
-    await server?.stop();
-  });
-
   async function open(path = ''): Promise<Page> {
-    const context = await newContext(browser);
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (err) => console.error('[page error]', err.message));
-    await page.goto(`${server.url}/app/${path}`);
+    const page = await newPageLoggingErrors(await e2e.newContext());
+    await page.goto(`${e2e.server.url}/app/${path}`);
     return page;
   }
 
   const balanceText = (page: Page) => page.locator('.card.account .balance').first().innerText();
 
   it('signs up with a passkey, is funded, sends money with a confirmation, and sees the balance change', async () => {
-    const page = await open();
-    const { cdp, authenticator_id } = await addVirtualAuthenticator(page);
-    await page.waitForSelector('body[data-ready="welcome"]');
-    await page.getByRole('button', { name: 'Open an account' }).click();
-    await page.getByLabel('Your name').fill('Wei Zhang');
-    await page.getByLabel('Mobile number').fill(phone);
-    await screenshot(page, 'app-sign-up');
-    await page.getByRole('button', { name: 'Create a passkey and open the account' }).click();
-    await page.waitForSelector('body[data-ready="home"]');
+    const { page, cdp, authenticator_id, account_id } = await signUpInBrowser(await e2e.newContext(), e2e.server, { name: 'Wei Zhang', phone, form_screenshot: 'app-sign-up' });
     expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Hello, Wei Zhang');
     expect(await balanceText(page)).toContain('¥0.00');
-    accountId = (await page.locator('[data-account-id]').first().getAttribute('data-account-id'))!;
+    accountId = account_id;
     expect(accountId).toMatch(/^[0-9a-f-]{36}$/);
 
-    // The bank pays 500.00 in through the operator API (the demo key holds ledger:write).
-    const funded = await server.api('POST', '/v1/transfers', { id: randomUUID(), debit_account_id: BANK_CASH, credit_account_id: accountId, amount: '50000', code: 1, metadata: { memo: 'Welcome bonus' } }, server.api_key);
-    expect(funded.status).toBe(201);
+    // The bank pays 500.00 in through the operator API.
+    await fundFromBank(e2e.server, accountId, 50_000n, 'Welcome bonus');
     await page.reload();
     await page.waitForSelector('body[data-ready="home"]');
     expect(await balanceText(page)).toContain('¥500.00');
@@ -129,24 +103,23 @@ describeE2E('customer app journey', () => {
     await page.waitForSelector('body[data-ready="otp"]');
     expect(await page.locator('.note[role=status]').innerText()).toContain('new device');
     await screenshot(page, 'app-step-up');
-    await page.getByLabel('6-digit code').fill(await readOtp(server, phone));
+    await page.getByLabel('6-digit code').fill(await readOtp(e2e.server, phone));
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.waitForSelector('body[data-ready="home"]');
     expect(await balanceText(page)).toContain('¥379.50');
   });
 
   it('signs Alice in with a one-time code, in Chinese, and shows already-seen data offline', async () => {
-    const context = await newContext(browser, { locale: 'zh-CN' });
-    contexts.push(context);
+    const context = await e2e.newContext({ locale: 'zh-CN' });
     const page = await context.newPage();
-    await page.goto(`${server.url}/app/`);
+    await page.goto(`${e2e.server.url}/app/`);
     await page.waitForSelector('body[data-ready="welcome"]');
     await page.getByRole('button', { name: '登录' }).click();
     await page.getByRole('button', { name: '改用短信验证码' }).click();
     await page.getByLabel('手机号码').fill(ALICE_PHONE);
     await page.getByRole('button', { name: '发送验证码' }).click();
     await page.getByLabel('6 位验证码').waitFor();
-    await page.getByLabel('6 位验证码').fill(await readOtp(server, ALICE_PHONE));
+    await page.getByLabel('6 位验证码').fill(await readOtp(e2e.server, ALICE_PHONE));
     await screenshot(page, 'app-otp');
     await page.getByRole('button', { name: '验证' }).click();
     await page.waitForSelector('body[data-ready="home"]');

@@ -5,34 +5,16 @@
  * built-in scorecard, src/lending/decision.ts), accept and see the money arrive, the
  * schedule, and a repayment; then a second application that is declined with its reason.
  */
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { addVirtualAuthenticator, assertWebBuilt, describeE2E, launchBrowser, newContext, screenshot, startServer, type E2EServer } from './harness.js';
-
-const BANK_CASH = '0193a000-0000-7000-8000-000000000001';
+import { expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describeE2E, screenshot, useServerAndBrowser } from './harness.js';
+import { fundFromBank, signUpInBrowser } from './app-session.js';
 
 describeE2E('customer app loans', () => {
-  let server: E2EServer;
-  let browser: Browser;
-  let context: BrowserContext;
+  const e2e = useServerAndBrowser('app');
+  /** The one customer's page, signed up in the first test and used by the others. */
   let page: Page;
   const phone = `+86137${String(Date.now()).slice(-8)}`;
-  let accountId = '';
-
-  beforeAll(async () => {
-    assertWebBuilt('app');
-    server = await startServer();
-    browser = await launchBrowser();
-    context = await newContext(browser);
-    page = await context.newPage();
-    page.on('pageerror', (err) => console.error('[page error]', err.message));
-  });
-  afterAll(async () => {
-    await context?.close().catch(() => {});
-    await browser?.close();
-    await server?.stop();
-  });
 
   const ready = (name: string) => page.waitForSelector(`body[data-ready="${name}"]`);
   const balanceText = () => page.locator('.card.account .balance').first().innerText();
@@ -47,17 +29,9 @@ describeE2E('customer app loans', () => {
   }
 
   it('signs up and is funded', async () => {
-    await page.goto(`${server.url}/app/`);
-    await addVirtualAuthenticator(page);
-    await ready('welcome');
-    await page.getByRole('button', { name: 'Open an account' }).click();
-    await page.getByLabel('Your name').fill('Mei Lin');
-    await page.getByLabel('Mobile number').fill(phone);
-    await page.getByRole('button', { name: 'Create a passkey and open the account' }).click();
-    await ready('home');
-    accountId = (await page.locator('[data-account-id]').first().getAttribute('data-account-id'))!;
-    const funded = await server.api('POST', '/v1/transfers', { id: randomUUID(), debit_account_id: BANK_CASH, credit_account_id: accountId, amount: '2000000', code: 1, metadata: { memo: 'Takings' } }, server.api_key);
-    expect(funded.status).toBe(201);
+    const customer = await signUpInBrowser(await e2e.newContext(), e2e.server, { name: 'Mei Lin', phone });
+    page = customer.page;
+    await fundFromBank(e2e.server, customer.account_id, 2_000_000n, 'Takings');
   });
 
   it('sees the offer with its schedule, applies in three steps, is approved, accepts, and the money arrives', async () => {
@@ -123,7 +97,7 @@ describeE2E('customer app loans', () => {
   });
 
   it('declines a business that has traded too briefly, with the reason', async () => {
-    await page.goto(`${server.url}/app/loans/apply`);
+    await page.goto(`${e2e.server.url}/app/loans/apply`);
     await ready('loans-apply-1');
     await page.getByLabel('Amount (CNY)').fill('50000');
     await page.getByRole('button', { name: 'Next' }).click();

@@ -7,11 +7,10 @@
  * its scopes: every attempt fails, as it reports back by postMessage.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core';
-import { addVirtualAuthenticator, assertWebBuilt, describeE2E, launchBrowser, newContext, screenshot, startServer, type E2EServer } from './harness.js';
-
-const BANK_CASH = '0193a000-0000-7000-8000-000000000001';
+import { beforeAll, expect, it } from 'vitest';
+import type { FrameLocator, Page } from 'playwright-core';
+import { describeE2E, screenshot, useServerAndBrowser } from './harness.js';
+import { fundFromBank, signUpInBrowser } from './app-session.js';
 
 /** The utility-bill example's amount for a bill number's digits (examples/mini-programs/utility-bills/bills.js). */
 function billAmount(digits: string): number {
@@ -21,13 +20,11 @@ function billAmount(digits: string): number {
 }
 
 describeE2E('mini-programs in the customer app', () => {
-  let server: E2EServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  const e2e = useServerAndBrowser('app');
   const merchants: Record<string, string> = {};
 
   async function registerMiniProgram(slug: string, partner: string, name: string, bridge_scopes: string[]): Promise<void> {
-    const app = await server.api<{ client_id: string }>('POST', '/v1/partner-apps', {
+    const app = await e2e.server.api<{ client_id: string }>('POST', '/v1/partner-apps', {
       name: partner,
       mode: 'live',
       redirect_uris: [`https://${slug}.example/callback`],
@@ -38,58 +35,37 @@ describeE2E('mini-programs in the customer app', () => {
     let merchant: string | null = null;
     if (bridge_scopes.includes('payment')) {
       merchant = randomUUID();
-      const account = await server.api('POST', '/v1/accounts', { id: merchant, currency: 'CNY', code: 2002, metadata: { name: `${partner} merchant account` } }, server.api_key);
+      const account = await e2e.server.api('POST', '/v1/accounts', { id: merchant, currency: 'CNY', code: 2002, metadata: { name: `${partner} merchant account` } }, e2e.server.api_key);
       expect(account.status, JSON.stringify(account.body)).toBe(201);
       merchants[slug] = merchant;
     }
-    const set = await server.api('PUT', `/v1/partner-apps/${app.body.client_id}/mini-program`, { slug, name, icon: 'icon.svg', entry_path: 'index.html', bridge_scopes, merchant_account_id: merchant });
+    const set = await e2e.server.api('PUT', `/v1/partner-apps/${app.body.client_id}/mini-program`, { slug, name, icon: 'icon.svg', entry_path: 'index.html', bridge_scopes, merchant_account_id: merchant });
     expect(set.status, JSON.stringify(set.body)).toBe(200);
   }
 
+  // Runs after useServerAndBrowser's beforeAll (registered first), so the server is up.
   beforeAll(async () => {
-    assertWebBuilt('app');
-    server = await startServer();
-    browser = await launchBrowser();
     await registerMiniProgram('shop', 'Tea & Things Ltd', 'Tea & Things', ['auth_code', 'payment']);
     await registerMiniProgram('utility-bills', 'City Utilities Co.', 'City Utilities', ['payment', 'location']);
     await registerMiniProgram('sandbox-probe', 'Probe Labs', 'Sandbox probe', []);
   });
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await browser?.close();
-    await server?.stop();
-  });
 
   async function signedUpPage(name: string, phone: string, fund_minor: number): Promise<{ page: Page; accountId: string }> {
-    const context = await newContext(browser);
-    contexts.push(context);
+    const context = await e2e.newContext();
     // The parent page keeps what a mini-program reports by postMessage (the probe's results).
     await context.addInitScript(
       "addEventListener('message', (event) => { if (event.data && event.data.capillary === 'probe') window.__probe = event.data.results; });",
     );
-    const page = await context.newPage();
-    page.on('pageerror', (err) => console.error('[page error]', err.message));
-    await page.goto(`${server.url}/app/`);
-    await addVirtualAuthenticator(page);
-    await page.waitForSelector('body[data-ready="welcome"]');
-    await page.getByRole('button', { name: 'Open an account' }).click();
-    await page.getByLabel('Your name').fill(name);
-    await page.getByLabel('Mobile number').fill(phone);
-    await page.getByRole('button', { name: 'Create a passkey and open the account' }).click();
-    await page.waitForSelector('body[data-ready="home"]');
-    const accountId = (await page.locator('[data-account-id]').first().getAttribute('data-account-id'))!;
-    if (fund_minor > 0) {
-      const funded = await server.api('POST', '/v1/transfers', { id: randomUUID(), debit_account_id: BANK_CASH, credit_account_id: accountId, amount: String(fund_minor), code: 1, metadata: { memo: 'Welcome bonus' } }, server.api_key);
-      expect(funded.status).toBe(201);
-    }
+    const { page, account_id: accountId } = await signUpInBrowser(context, e2e.server, { name, phone });
+    if (fund_minor > 0) await fundFromBank(e2e.server, accountId, BigInt(fund_minor), 'Welcome bonus');
     return { page, accountId };
   }
 
   const balanceOf = async (accountId: string) =>
-    (await server.api<{ credits_posted: string; debits_posted: string }>('GET', `/v1/accounts/${accountId}`, undefined, server.api_key)).body;
+    (await e2e.server.api<{ credits_posted: string; debits_posted: string }>('GET', `/v1/accounts/${accountId}`, undefined, e2e.server.api_key)).body;
 
   async function openMiniProgram(page: Page, name: string, slug: string): Promise<FrameLocator> {
-    await page.goto(`${server.url}/app/mini-programs`);
+    await page.goto(`${e2e.server.url}/app/mini-programs`);
     await page.waitForSelector('body[data-ready="mini-programs"]');
     await page.getByRole('link', { name: `Open ${name}` }).click();
     await page.waitForSelector('body[data-ready="mini-program"]');
@@ -160,7 +136,7 @@ describeE2E('mini-programs in the customer app', () => {
     expect(await balanceOf(merchants['utility-bills']!)).toMatchObject({ credits_posted: String(due) });
 
     // getLocation: the bank's sheet first, then a coarse position (two decimals).
-    await page.context().grantPermissions(['geolocation'], { origin: server.url });
+    await page.context().grantPermissions(['geolocation'], { origin: e2e.server.url });
     await page.context().setGeolocation({ latitude: 31.23041, longitude: 121.47372, accuracy: 20 });
     await bills.getByRole('button', { name: 'Find the nearest office' }).click();
     const where = page.getByRole('dialog', { name: 'Share your approximate location?' });
@@ -170,7 +146,7 @@ describeE2E('mini-programs in the customer app', () => {
 
     // Home shows the exact balance: 500.00 − 163.00 − the bill.
     const left = 50_000 - 16_300 - due;
-    await page.goto(`${server.url}/app/home`);
+    await page.goto(`${e2e.server.url}/app/home`);
     await page.waitForSelector('body[data-ready="home"]');
     await expect.poll(() => page.locator('.card.account .balance').first().innerText()).toContain(`¥${Math.floor(left / 100)}.${String(left % 100).padStart(2, '0')}`);
   });

@@ -7,36 +7,23 @@
  * with its jsQR fallback: the last test proves that the app's own QR encoder (qr.ts) makes
  * codes an independent decoder reads. Screenshots: app-payees-*.png, app-scan-*.png.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { addVirtualAuthenticator, assertWebBuilt, CHROMIUM_ARGS, CHROMIUM_PATH, describeE2E, launchBrowser, newContext, screenshot, startServer, type E2EServer } from './harness.js';
+import { expect, it } from 'vitest';
+import { chromium, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, describeE2E, newContext, screenshot, useServerAndBrowser } from './harness.js';
+import { fundFromBank, signUpInBrowser } from './app-session.js';
 import { encodeQr } from '../../web/app/src/qr.js';
 
-const BANK_CASH = '0193a000-0000-7000-8000-000000000001';
 const ALICE_PHONE = '+8613800000001';
 const MERCHANT = '0193a000-0000-7000-8000-000000000004';
 
 describeE2E('customer app: payees and scan to pay', () => {
-  let server: E2EServer;
-  let browser: Browser;
-  let context: BrowserContext;
+  const e2e = useServerAndBrowser('app');
+  /** Li Na's page, signed up in the first test and used by the next. */
   let page: Page;
   const phone = `+86137${String(Date.now()).slice(-8)}`;
-
-  beforeAll(async () => {
-    assertWebBuilt('app');
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await context?.close().catch(() => {});
-    await browser?.close();
-    await server?.stop();
-  });
 
   /** A PNG of a QR code drawn from the app's own encoder (as qr-view.tsx draws it), rendered by Chromium. */
   const qrPng = async (text: string): Promise<Buffer> => {
@@ -44,7 +31,7 @@ describeE2E('customer app: payees and scan to pay', () => {
     const total = matrix.length + 8;
     let path = '';
     matrix.forEach((row, y) => row.forEach((dark, x) => (path += dark ? `M${x + 4},${y + 4}h1v1h-1z` : '')));
-    const drawer = await browser.newPage();
+    const drawer = await e2e.browser.newPage();
     await drawer.setContent(`<svg id="qr" viewBox="0 0 ${total} ${total}" width="240" height="240" shape-rendering="crispEdges"><rect width="${total}" height="${total}" fill="#fff"/><path d="${path}" fill="#000"/></svg>`);
     const png = await drawer.locator('#qr').screenshot();
     await drawer.close();
@@ -60,20 +47,9 @@ describeE2E('customer app: payees and scan to pay', () => {
   };
 
   it('signs up, adds a payee and pays them through the confirmation step', async () => {
-    context = await newContext(browser);
-    page = await context.newPage();
-    page.on('pageerror', (err) => console.error('[page error]', err.message));
-    await page.goto(`${server.url}/app/`);
-    await addVirtualAuthenticator(page);
-    await page.waitForSelector('body[data-ready="welcome"]');
-    await page.getByRole('button', { name: 'Open an account' }).click();
-    await page.getByLabel('Your name').fill('Li Na');
-    await page.getByLabel('Mobile number').fill(phone);
-    await page.getByRole('button', { name: 'Create a passkey and open the account' }).click();
-    await page.waitForSelector('body[data-ready="home"]');
-    const accountId = (await page.locator('[data-account-id]').first().getAttribute('data-account-id'))!;
-    const funded = await server.api('POST', '/v1/transfers', { id: randomUUID(), debit_account_id: BANK_CASH, credit_account_id: accountId, amount: '100000', code: 1 }, server.api_key);
-    expect(funded.status).toBe(201);
+    const customer = await signUpInBrowser(await e2e.newContext(), e2e.server, { name: 'Li Na', phone });
+    page = customer.page;
+    await fundFromBank(e2e.server, customer.account_id, 100_000n);
     await page.reload();
     await page.waitForSelector('body[data-ready="home"]');
     expect(await balanceText()).toContain('¥1,000.00');
@@ -112,7 +88,7 @@ describeE2E('customer app: payees and scan to pay', () => {
   });
 
   it('pays a merchant from its pay code pasted as text: confirmation, then paid', async () => {
-    const before = await server.api<{ credits_posted: string }>('GET', `/v1/accounts/${MERCHANT}`);
+    const before = await e2e.server.api<{ credits_posted: string }>('GET', `/v1/accounts/${MERCHANT}`);
     expect(before.status).toBe(200);
     await openMore('Scan to pay', 'scan');
     // No BarcodeDetector in this Chromium: jsQR decodes, and the camera and photo are offered
@@ -143,7 +119,7 @@ describeE2E('customer app: payees and scan to pay', () => {
     await page.waitForSelector('[data-transfer-status]');
     expect(await page.locator('[data-transfer-status]').getAttribute('data-transfer-status')).toBe('completed');
     await screenshot(page, 'app-scan-paid');
-    const after = await server.api<{ credits_posted: string }>('GET', `/v1/accounts/${MERCHANT}`);
+    const after = await e2e.server.api<{ credits_posted: string }>('GET', `/v1/accounts/${MERCHANT}`);
     expect(BigInt(after.body.credits_posted) - BigInt(before.body.credits_posted)).toBe(2350n);
     await page.getByRole('button', { name: 'Done' }).click();
     await page.waitForSelector('body[data-ready="home"]');
@@ -151,21 +127,8 @@ describeE2E('customer app: payees and scan to pay', () => {
   });
 
   it('pays customer A from a screenshot of A’s pay code, uploaded as a photo by customer B', async () => {
-    const signUp = async (name: string, phoneNumber: string) => {
-      const ctx = await newContext(browser);
-      const p = await ctx.newPage();
-      p.on('pageerror', (err) => console.error('[page error]', err.message));
-      await p.goto(`${server.url}/app/`);
-      await addVirtualAuthenticator(p);
-      await p.waitForSelector('body[data-ready="welcome"]');
-      await p.getByRole('button', { name: 'Open an account' }).click();
-      await p.getByLabel('Your name').fill(name);
-      await p.getByLabel('Mobile number').fill(phoneNumber);
-      await p.getByRole('button', { name: 'Create a passkey and open the account' }).click();
-      await p.waitForSelector('body[data-ready="home"]');
-      const account = (await p.locator('[data-account-id]').first().getAttribute('data-account-id'))!;
-      return { ctx, page: p, account };
-    };
+    // Contexts of their own, not the session's: this test closes them when it ends.
+    const signUp = async (name: string, phoneNumber: string) => signUpInBrowser(await newContext(e2e.browser), e2e.server, { name, phone: phoneNumber });
     const stamp = String(Date.now()).slice(-7);
     const a = await signUp('Zhou Min', `+861360${stamp}`);
     const b = await signUp('Chen Jie', `+861350${stamp}`);
@@ -173,11 +136,10 @@ describeE2E('customer app: payees and scan to pay', () => {
       // A's pay code, drawn by the app's encoder, captured as a PNG.
       await a.page.getByRole('navigation', { name: 'Main menu' }).getByRole('link', { name: 'Pay code' }).click();
       await a.page.waitForSelector('body[data-ready="pay-code"]');
-      expect(await a.page.getByTestId('pay-payload').innerText()).toBe(`capillary:pay?to=${a.account}&name=Zhou%20Min`);
+      expect(await a.page.getByTestId('pay-payload').innerText()).toBe(`capillary:pay?to=${a.account_id}&name=Zhou%20Min`);
       const png = await a.page.locator('svg.qr').screenshot();
 
-      const funded = await server.api('POST', '/v1/transfers', { id: randomUUID(), debit_account_id: BANK_CASH, credit_account_id: b.account, amount: '50000', code: 1 }, server.api_key);
-      expect(funded.status).toBe(201);
+      await fundFromBank(e2e.server, b.account_id, 50_000n);
       await b.page.getByRole('navigation', { name: 'Main menu' }).getByRole('link', { name: 'More' }).click();
       await b.page.waitForSelector('body[data-ready="more"]');
       await b.page.getByRole('button', { name: 'Scan to pay' }).click();
@@ -186,24 +148,24 @@ describeE2E('customer app: payees and scan to pay', () => {
       // Decoded by jsQR (fetched now, on first use): the transfer screen, to A's account.
       await b.page.waitForSelector('body[data-ready="transfer"]');
       const handed = new URL(b.page.url());
-      expect(handed.searchParams.get('to_account')).toBe(a.account);
+      expect(handed.searchParams.get('to_account')).toBe(a.account_id);
       expect(handed.searchParams.get('name')).toBe('Zhou Min');
       await b.page.getByLabel('Amount (CNY)').fill('66.60');
       await b.page.getByRole('button', { name: 'Review transfer' }).click();
       await b.page.getByRole('heading', { name: 'Confirm the transfer' }).waitFor();
       const summary = await b.page.locator('.summary').innerText();
-      expect(summary).toContain(a.account);
+      expect(summary).toContain(a.account_id);
       expect(summary).toContain('¥66.60');
       await screenshot(b.page, 'app-scan-photo-confirm');
       await b.page.getByRole('button', { name: 'Confirm and send' }).click();
       await b.page.waitForSelector('[data-transfer-status]');
       expect(await b.page.locator('[data-transfer-status]').getAttribute('data-transfer-status')).toBe('completed');
-      const paid = await server.api<{ credits_posted: string; debits_posted: string }>('GET', `/v1/accounts/${a.account}`, undefined, server.api_key);
+      const paid = await e2e.server.api<{ credits_posted: string; debits_posted: string }>('GET', `/v1/accounts/${a.account_id}`, undefined, e2e.server.api_key);
       expect(paid.status).toBe(200);
       expect(paid.body).toMatchObject({ credits_posted: '6660', debits_posted: '0' });
     } finally {
-      await a.ctx.close().catch(() => {});
-      await b.ctx.close().catch(() => {});
+      await a.context.close().catch(() => {});
+      await b.context.close().catch(() => {});
     }
   });
 
@@ -212,7 +174,7 @@ describeE2E('customer app: payees and scan to pay', () => {
     // that Chromium's fake capture device loops.
     const size = 320;
     const png = await qrPng(`capillary:pay?to=${MERCHANT}&name=Corner%20Noodle%20Shop&amount=1200`);
-    const drawer = await browser.newPage();
+    const drawer = await e2e.browser.newPage();
     // (Scripts for the page are strings: this project's tests are type-checked without the DOM library.)
     const rgba = await drawer.evaluate<number[]>(`(async () => {
       const bitmap = await createImageBitmap(await (await fetch('data:image/png;base64,${png.toString('base64')}')).blob());
@@ -239,17 +201,8 @@ describeE2E('customer app: payees and scan to pay', () => {
     });
     try {
       const ctx = await newContext(camBrowser);
-      await ctx.grantPermissions(['camera'], { origin: server.url });
-      const p = await ctx.newPage();
-      p.on('pageerror', (err) => console.error('[page error]', err.message));
-      await p.goto(`${server.url}/app/`);
-      await addVirtualAuthenticator(p);
-      await p.waitForSelector('body[data-ready="welcome"]');
-      await p.getByRole('button', { name: 'Open an account' }).click();
-      await p.getByLabel('Your name').fill('Sun Li');
-      await p.getByLabel('Mobile number').fill(`+861340${String(Date.now()).slice(-7)}`);
-      await p.getByRole('button', { name: 'Create a passkey and open the account' }).click();
-      await p.waitForSelector('body[data-ready="home"]');
+      await ctx.grantPermissions(['camera'], { origin: e2e.server.url });
+      const { page: p } = await signUpInBrowser(ctx, e2e.server, { name: 'Sun Li', phone: `+861340${String(Date.now()).slice(-7)}` });
       // Count the live camera tracks the page holds, to see them released.
       await p.evaluate(`(() => {
         window.__tracks = [];

@@ -1,24 +1,12 @@
 /** The app shell: served at /app/ with its security and caching headers, first screen rendered, works offline after a first visit. */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { assertWebBuilt, describeE2E, launchBrowser, newContext, screenshot, startServer, type E2EServer } from './harness.js';
+import { expect, it } from 'vitest';
+import { describeE2E, newContext, screenshot, useServerAndBrowser } from './harness.js';
 
 describeE2E('customer app shell', () => {
-  let server: E2EServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    assertWebBuilt('app');
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const e2e = useServerAndBrowser('app');
 
   it('serves index.html with a strict CSP and no-cache, hashed assets as immutable, and falls back to index.html for client routes', async () => {
-    const index = await fetch(`${server.url}/app/`);
+    const index = await fetch(`${e2e.server.url}/app/`);
     expect(index.status).toBe(200);
     expect(index.headers.get('cache-control')).toBe('no-cache');
     const csp = index.headers.get('content-security-policy') ?? '';
@@ -28,32 +16,32 @@ describeE2E('customer app shell', () => {
     const html = await index.text();
     const asset = /src="(\/app\/assets\/[^"]+\.js)"/.exec(html)?.[1];
     expect(asset).toBeDefined();
-    const js = await fetch(`${server.url}${asset}`, { headers: { 'accept-encoding': 'br, gzip' } });
+    const js = await fetch(`${e2e.server.url}${asset}`, { headers: { 'accept-encoding': 'br, gzip' } });
     expect(js.status).toBe(200);
     expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(js.headers.get('content-encoding')).toBe('br');
 
-    const sw = await fetch(`${server.url}/app/sw.js`);
+    const sw = await fetch(`${e2e.server.url}/app/sw.js`);
     expect(sw.headers.get('cache-control')).toBe('no-cache');
 
-    const deep = await fetch(`${server.url}/app/accounts/x/statement`);
+    const deep = await fetch(`${e2e.server.url}/app/accounts/x/statement`);
     expect(deep.status).toBe(200);
     expect(await deep.text()).toBe(html);
-    const missing = await fetch(`${server.url}/app/assets/nope-12345678.js`);
+    const missing = await fetch(`${e2e.server.url}/app/assets/nope-12345678.js`);
     expect(missing.status).toBe(404);
-    const bare = await fetch(`${server.url}/app`, { redirect: 'manual' });
+    const bare = await fetch(`${e2e.server.url}/app`, { redirect: 'manual' });
     expect(bare.status).toBe(301);
     expect(bare.headers.get('location')).toBe('/app/');
   });
 
   it('renders the welcome screen in English and Chinese, and loads offline after a first visit', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(e2e.browser);
     try {
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (err) => errors.push(err.message));
       page.on('console', (msg) => msg.type() === 'error' && errors.push(msg.text()));
-      await page.goto(`${server.url}/app/`);
+      await page.goto(`${e2e.server.url}/app/`);
       await page.waitForSelector('body[data-ready="welcome"]');
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Capillary');
       await screenshot(page, 'app-welcome');

@@ -4,43 +4,30 @@
  * and the API refuses one; the data-operations dashboard and scorecard draw; screenshots of
  * the main screens go to docs/screenshots/console-*.png.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { assertWebBuilt, describeE2E, launchBrowser, newContext, screenshot, startServer, type E2EServer } from './harness.js';
+import { expect, it } from 'vitest';
+import { describeE2E, newContext, screenshot, useServerAndBrowser } from './harness.js';
 import { expectAllPainted, paintedPixels, sessionToken, signedIn } from './console-helpers.js';
 import { staffLogin } from './console-staff.js';
 
 const ALICE_ACCOUNT = '0193a000-0000-7000-8000-000000000002';
 
 describeE2E('operator console', () => {
-  let server: E2EServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    assertWebBuilt('console');
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const e2e = useServerAndBrowser('console');
 
   it('shows a light sign-in screen, then a risk analyst approves a review case and it leaves the queue', async () => {
-    const context = await newContext(browser, { width: 1280, height: 900 });
+    const context = await newContext(e2e.browser, { width: 1280, height: 900 });
     const first = await context.newPage();
     const scripts: string[] = [];
     first.on('response', (r) => r.request().resourceType() === 'script' && scripts.push(r.url()));
-    await first.goto(`${server.url}/console/`);
+    await first.goto(`${e2e.server.url}/console/`);
     await first.getByRole('heading', { name: 'Capillary console' }).waitFor();
     // The sign-in screen loads one script: no shell, no screens, no ECharts.
     expect(scripts.filter((u) => /\/console\/assets\/.*\.js$/.test(u))).toHaveLength(1);
     await screenshot(first, 'console-sign-in');
     await context.close();
 
-    const analyst = await staffLogin(server, 'risk_analyst');
-    const page = await signedIn(browser, server, analyst.email, analyst.password);
+    const analyst = await staffLogin(e2e.server, 'risk_analyst');
+    const page = await signedIn(e2e.browser, e2e.server, analyst.email, analyst.password);
     await expect(page.getByTestId('staff-role').textContent()).resolves.toBe('Risk analyst');
     // Menu: what the role's scopes allow, nothing else.
     await expect(page.locator('[data-nav="risk"]').count()).resolves.toBe(1);
@@ -66,20 +53,20 @@ describeE2E('operator console', () => {
     await page.locator('a[data-case]').first().waitFor();
     await expect(page.locator(`a[data-case="${caseId}"]`).count()).resolves.toBe(0);
 
-    const stored = await server.api<{ case: { status: string }; events: { action: string; actor: string; comment: string | null }[] }>('GET', `/v1/risk/cases/${caseId}`);
+    const stored = await e2e.server.api<{ case: { status: string }; events: { action: string; actor: string; comment: string | null }[] }>('GET', `/v1/risk/cases/${caseId}`);
     expect(stored.body.case.status).toBe('approved');
     expect(stored.body.events.at(-1)).toMatchObject({ action: 'approved', comment: 'e2e: checked the device and the counterparty' });
     await page.context().close();
   });
 
   it('gives a viewer no write actions, and the API refuses one sent anyway', async () => {
-    const viewer = await staffLogin(server, 'viewer');
-    const page = await signedIn(browser, server, viewer.email, viewer.password);
+    const viewer = await staffLogin(e2e.server, 'viewer');
+    const page = await signedIn(e2e.browser, e2e.server, viewer.email, viewer.password);
     await expect(page.getByTestId('staff-role').textContent()).resolves.toBe('Viewer');
     await expect(page.locator('[data-nav="risk"]').count()).resolves.toBe(0);
     await expect(page.locator('[data-nav="audit"]').count()).resolves.toBe(0);
 
-    await page.goto(`${server.url}/console/#/accounts/${ALICE_ACCOUNT}`);
+    await page.goto(`${e2e.server.url}/console/#/accounts/${ALICE_ACCOUNT}`);
     await page.getByRole('heading', { name: /Alice/ }).waitFor();
     await page.getByRole('heading', { name: 'Transfers' }).waitFor();
     await expect(page.getByRole('button', { name: 'Freeze' }).count()).resolves.toBe(0);
@@ -88,10 +75,10 @@ describeE2E('operator console', () => {
     // The menu only hides; the API decides. The viewer's own token, sent by hand, is refused.
     const token = await sessionToken(page);
     expect(token).toMatch(/^ss_/);
-    const refused = await fetch(`${server.url}/v1/accounts/${ALICE_ACCOUNT}/freeze`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    const refused = await fetch(`${e2e.server.url}/v1/accounts/${ALICE_ACCOUNT}/freeze`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
     const status = refused.status;
     expect(status).toBe(403);
-    const account = await server.api<{ status: string }>('GET', `/v1/accounts/${ALICE_ACCOUNT}`);
+    const account = await e2e.server.api<{ status: string }>('GET', `/v1/accounts/${ALICE_ACCOUNT}`);
     expect(account.body.status).toBe('open');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -101,8 +88,8 @@ describeE2E('operator console', () => {
   });
 
   it('draws the data-operations dashboard and the scorecard with every figure defined', async () => {
-    const admin = await staffLogin(server, 'admin');
-    const page = await signedIn(browser, server, admin.email, admin.password);
+    const admin = await staffLogin(e2e.server, 'admin');
+    const page = await signedIn(e2e.browser, e2e.server, admin.email, admin.password);
     await page.locator('[data-nav="dashboard"]').click();
     await page.getByTestId('figure-transactions').waitFor();
     const painted = await paintedPixels(page);

@@ -7,9 +7,8 @@
  * backtest over the seeded week of events (charts drawn: painted canvas pixels), and publishes
  * it live. The ledger explorer lists the seeded open hold. Screenshots: console-rules-*.png.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { assertWebBuilt, describeE2E, launchBrowser, screenshot, startServer, type E2EServer } from './harness.js';
+import { expect, it } from 'vitest';
+import { describeE2E, screenshot, useServerAndBrowser } from './harness.js';
 import { expectAllPainted, paintedPixels, signedIn } from './console-helpers.js';
 import { staffLogin } from './console-staff.js';
 
@@ -17,23 +16,11 @@ import { staffLogin } from './console-staff.js';
 const SEEDED_HOLD_ACCOUNT = '0193a000-0000-7000-8000-000000000004';
 
 describeE2E('console risk rule sets', () => {
-  let server: E2EServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    assertWebBuilt('console');
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const e2e = useServerAndBrowser('console');
 
   it('lets a risk analyst save a new version, backtest it with charts, and publish it live', async () => {
-    const analyst = staffLogin(server, 'risk_analyst');
-    const page = await signedIn(browser, server, analyst.email, analyst.password);
+    const analyst = staffLogin(e2e.server, 'risk_analyst');
+    const page = await signedIn(e2e.browser, e2e.server, analyst.email, analyst.password);
     page.on('pageerror', (err) => console.error('[page error]', err.message));
     await page.locator('[data-nav="rules"]').click();
     await page.locator('a[data-rule-set="default"]').waitFor();
@@ -79,7 +66,7 @@ describeE2E('console risk rule sets', () => {
     const painted = await paintedPixels(page, '[data-testid="backtest-results"] [data-chart="true"]');
     expect(painted).toHaveLength(3);
     expectAllPainted(painted);
-    const jobs = await server.api<{ data: { status: string; parameters: { rule_set: { id: string; version: number } | null } }[] }>('GET', '/v1/risk/backtests?limit=100');
+    const jobs = await e2e.server.api<{ data: { status: string; parameters: { rule_set: { id: string; version: number } | null } }[] }>('GET', '/v1/risk/backtests?limit=100');
     expect(jobs.body.data.filter((j) => j.parameters.rule_set?.version === 2 && j.status === 'done').length).toBeGreaterThanOrEqual(2);
     expect(jobs.body.data.some((j) => j.parameters.rule_set?.version === 1 && j.status === 'done')).toBe(true);
     await page.locator('#backtest').scrollIntoViewIfNeeded();
@@ -89,19 +76,19 @@ describeE2E('console risk rule sets', () => {
     await page.getByTestId('publish').click();
     await page.getByTestId('publish-status').waitFor();
     await expect.poll(() => page.getByTestId('deployed-slots').textContent()).toBe('live');
-    const deployments = await server.api<{ live: { rule_set_id: string; rule_set_version: number } }>('GET', '/v1/risk/deployments');
+    const deployments = await e2e.server.api<{ live: { rule_set_id: string; rule_set_version: number } }>('GET', '/v1/risk/deployments');
     expect(deployments.body.live).toMatchObject({ rule_set_id: 'default', rule_set_version: 2 });
     await screenshot(page, 'console-rules-published');
     await page.context().close();
   });
 
   it('shows a viewer the rules without edit, backtest or publish, and the ledger explorer lists open holds', async () => {
-    const viewer = staffLogin(server, 'viewer');
-    const page = await signedIn(browser, server, viewer.email, viewer.password);
+    const viewer = staffLogin(e2e.server, 'viewer');
+    const page = await signedIn(e2e.browser, e2e.server, viewer.email, viewer.password);
     await page.locator('[data-nav="rules"]').click();
     await page.locator('a[data-rule-set="default"]').waitFor();
     await expect(page.getByTestId('new-rule-set').count()).resolves.toBe(0);
-    await page.goto(`${server.url}/console/#/rules/default/v/1`);
+    await page.goto(`${e2e.server.url}/console/#/rules/default/v/1`);
     await page.getByRole('heading', { name: /default v1/ }).waitFor();
     await expect(page.getByTestId('edit-version').count()).resolves.toBe(0);
     await expect(page.getByTestId('publish').count()).resolves.toBe(0);
@@ -111,7 +98,7 @@ describeE2E('console risk rule sets', () => {
     const hold = page.locator('a[data-hold]').first();
     await hold.waitFor();
     const holdId = (await hold.getAttribute('data-hold'))!;
-    const stored = await server.api<{ credit_account_id: string; pending_state: string }>('GET', `/v1/transfers/${holdId}`);
+    const stored = await e2e.server.api<{ credit_account_id: string; pending_state: string }>('GET', `/v1/transfers/${holdId}`);
     expect(stored.body).toMatchObject({ credit_account_id: SEEDED_HOLD_ACCOUNT, pending_state: 'pending' });
     await page.locator('#open-holds').scrollIntoViewIfNeeded();
     await screenshot(page, 'console-rules-ledger-holds');

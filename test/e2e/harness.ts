@@ -10,7 +10,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, inject } from 'vitest';
+import { afterAll, beforeAll, describe, inject } from 'vitest';
 import './seeded-template.js'; // the ProvidedContext type of e2e_template
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { ENGINE, ROOT } from '../helpers/env.js';
@@ -148,8 +148,14 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
 }
 
+export interface ContextOptions {
+  locale?: string;
+  width?: number;
+  height?: number;
+}
+
 /** A fresh context on the server with a phone-sized viewport, English by default. */
-export function newContext(browser: Browser, options: { locale?: string; width?: number; height?: number } = {}): Promise<BrowserContext> {
+export function newContext(browser: Browser, options: ContextOptions = {}): Promise<BrowserContext> {
   return browser.newContext({
     locale: options.locale ?? 'en-US',
     viewport: { width: options.width ?? 390, height: options.height ?? 844 },
@@ -158,7 +164,55 @@ export function newContext(browser: Browser, options: { locale?: string; width?:
   });
 }
 
-/** Writes docs/screenshots/<name>.png and returns its path. */
+/** One test file's server and browser, for its tests and hooks (not its describe body: they start in beforeAll). */
+export interface E2ESession {
+  readonly server: E2EServer;
+  readonly browser: Browser;
+  /** newContext() on this browser, closed after the file's tests. */
+  newContext(options?: ContextOptions): Promise<BrowserContext>;
+}
+
+/**
+ * Gives the calling test file its own server (startServer) and browser: registers a beforeAll
+ * that checks `web` was built and starts both, and an afterAll that closes the contexts made
+ * with session.newContext, the browser and the server. Call it first in a describeE2E body:
+ * vitest runs beforeAll hooks in the order they are registered, so the file's own hooks can
+ * use the session.
+ */
+export function useServerAndBrowser(web: 'app' | 'console'): E2ESession {
+  let server: E2EServer | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    assertWebBuilt(web);
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => {});
+    await browser?.close();
+    await server?.stop();
+  });
+  // Read before beforeAll ran (in the describe body), they would be undefined: say so instead.
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`e2e: the ${what} is not started yet: use the session in tests and hooks, not in the describe body`);
+    return value;
+  };
+  return {
+    get server() {
+      return started(server, 'server');
+    },
+    get browser() {
+      return started(browser, 'browser');
+    },
+    async newContext(options) {
+      const context = await newContext(started(browser, 'browser'), options);
+      contexts.push(context);
+      return context;
+    },
+  };
+}
+
 /**
  * Photographs a main screen into docs/screenshots/<name>.png, and checks it is accessible
  * (accessibility.ts: named controls, text contrast, focus order): every screen the tests
