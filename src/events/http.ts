@@ -12,6 +12,7 @@ import { decodeCursor, encodeCursor } from '../server/cursor.js';
 import { ProblemError } from '../server/problem.js';
 import { Problem } from '../ledger/schemas.js';
 import { buildEnvelopes } from './event-builders.js';
+import { withDerivedEvents } from './derived-events.js';
 import { readAfter } from './relay-store.js';
 import type { Events } from './workers.js';
 import { attemptsOf, getDelivery, listDeliveries, type Attempt, type Delivery } from './webhook-store.js';
@@ -182,7 +183,8 @@ export function registerEventRoutes(root: FastifyInstance, db: Db, events: Event
         description:
           'Poll with after_seq = the last seq you processed. Committed events only; a transaction that took a lower seq may ' +
           'commit after you read a higher one, so a consumer that must see every event re-reads a short window behind its ' +
-          'position and de-duplicates on id (the relays handle this themselves; see docs/open-banking.md).',
+          'position and de-duplicates on id (the relays handle this themselves; see docs/open-banking.md). An event derived ' +
+          'from a row (a completed payment, told by its transfer\'s ledger.transfer.created) follows that row with the same seq.',
         querystring: Type.Object({
           after_seq: Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]{0,18})$', default: '0' })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: EVENTS_PAGE_MAX, default: 100 })),
@@ -199,7 +201,7 @@ export function registerEventRoutes(root: FastifyInstance, db: Db, events: Event
     async (req) => {
       const after = BigInt(req.query.after_seq ?? '0');
       const rows = await readAfter(db, after, req.query.limit ?? 100);
-      const envelopes = await buildEnvelopes(db, rows);
+      const envelopes = await buildEnvelopes(db, await withDerivedEvents(db, rows, events.derivers));
       return {
         data: envelopes.map((e) => ({ seq: e.seq.toString(), ...e.envelope })),
         next_after_seq: (rows.length > 0 ? rows[rows.length - 1]!.seq : after).toString(),

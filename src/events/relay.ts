@@ -26,6 +26,7 @@ import { randomBytes } from 'node:crypto';
 import type { Db, Queryable } from '../db/port.js';
 import type { Clock } from '../server/clock.js';
 import type { OutboxRow } from './event-builders.js';
+import { withDerivedEvents, type EventDeriver } from './derived-events.js';
 import {
   claimLease,
   dropExpiredGaps,
@@ -61,6 +62,8 @@ export interface RelayOptions {
   /** This node's name in the lease; unique per process by default. */
   owner?: string;
   observer?: RelayObserver;
+  /** Events told by other rows (derived-events.ts): delivered right after their source rows. */
+  derivers?: readonly EventDeriver[];
   batch_max?: number;
   lease_ms?: number;
   gap_wait_ms?: number;
@@ -173,6 +176,7 @@ export class Relay {
   readonly owner: string;
   private readonly o: typeof RELAY_DEFAULTS;
   private readonly observer?: RelayObserver;
+  private readonly derivers: readonly EventDeriver[];
   private ensured = false;
 
   constructor(
@@ -184,6 +188,7 @@ export class Relay {
     this.consumer = options.consumer;
     this.owner = options.owner ?? defaultOwner();
     this.observer = options.observer;
+    this.derivers = options.derivers ?? [];
     this.o = { ...RELAY_DEFAULTS, ...stripUndefined(options) };
     if (!Number.isInteger(this.o.batch_max) || this.o.batch_max < 1 || this.o.batch_max > 10_000) throw new Error('batch_max must be 1..10000');
   }
@@ -212,7 +217,7 @@ export class Relay {
       const walk = walkRows(fresh, cursor, now, this.o.gap_wait_ms);
 
       const rows = [...late.map((l) => l.row), ...walk.taken];
-      if (rows.length > 0) await this.sink.deliver(tx, rows, now);
+      if (rows.length > 0) await this.sink.deliver(tx, await withDerivedEvents(tx, rows, this.derivers), now);
 
       // Gap bookkeeping: ranges late rows fell into are split; stepped-over ranges are added.
       const byGap = new Map<bigint, { gap: GapRange; seqs: bigint[] }>();

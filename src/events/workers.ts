@@ -4,6 +4,7 @@
  * of old finished deliveries and old relayed outbox rows. `serve` starts them on timers and
  * stops them on close; tests call `relayOnce()`, `sendDue()` and `purgeOnce()` step by step.
  */
+import type { EventDeriver } from './derived-events.js';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../db/port.js';
 import type { Clock } from '../server/clock.js';
@@ -24,6 +25,8 @@ export interface EventsOptions {
   relay?: Omit<RelayOptions, 'consumer' | 'owner' | 'observer'>;
   /** Told of each relayed batch (the metrics' relayed-events counter). */
   observer?: RelayObserver;
+  /** Events told by other outbox rows (derived-events.ts), for every reader of the outbox. */
+  derivers?: readonly EventDeriver[];
   sender?: SenderOptions;
   /** Finished deliveries (and their attempts) are deleted this long after they were queued. */
   delivery_retention_ms?: number;
@@ -59,6 +62,7 @@ export function eventsOptionsFrom(config: EventsConfig): EventsOptions {
 
 export class Events {
   readonly owner: string;
+  readonly derivers: readonly EventDeriver[];
   readonly webhookRelay: Relay;
   readonly queue: WebhookQueue;
   readonly sender: WebhookSender;
@@ -76,7 +80,8 @@ export class Events {
   ) {
     this.owner = options.owner ?? defaultOwner();
     this.queue = new WebhookQueue(options.sender?.retry);
-    this.webhookRelay = new Relay(db, clock, this.queue, { ...options.relay, observer: options.observer, consumer: WEBHOOK_CONSUMER, owner: this.owner });
+    this.derivers = options.derivers ?? [];
+    this.webhookRelay = new Relay(db, clock, this.queue, { ...options.relay, observer: options.observer, derivers: this.derivers, consumer: WEBHOOK_CONSUMER, owner: this.owner });
     this.sender = new WebhookSender(db, clock, options.sender);
   }
 
@@ -84,7 +89,7 @@ export class Events {
   async connectNats(options: NatsOptions): Promise<NatsPublisher> {
     if (this.nats) return this.nats;
     this.nats = await NatsPublisher.connect(options);
-    this.natsRelay = new Relay(this.db, this.clock, this.nats, { ...this.options.relay, observer: this.options.observer, consumer: NATS_CONSUMER, owner: this.owner });
+    this.natsRelay = new Relay(this.db, this.clock, this.nats, { ...this.options.relay, observer: this.options.observer, derivers: this.derivers, consumer: NATS_CONSUMER, owner: this.owner });
     return this.nats;
   }
 

@@ -8,7 +8,8 @@
  *           transfers of the accepted members
  *   settle: from the ledger's results: each consent's new used total (what plan reserved,
  *           less what refused transfers give back) and every payment as completed, rejected
- *           or held for risk review → the outbox events
+ *           or held for risk review → the rejected ones' outbox events (a completed payment's
+ *           event is told by its transfer's ledger row: payment-events.ts)
  *
  * in one statement of its own for the whole group (the read); its writes (consents,
  * payments, events) ride the ledger's write statement (`settleRows`). A payment costs a
@@ -18,7 +19,6 @@
  */
 import type { Queryable } from '../db/port.js';
 import type { StatementPart } from '../db/statement-part.js';
-import type { OutboxEvent } from '../events/outbox.js';
 import type { ScreenedTransfer } from '../ledger/service.js';
 import type { TransferInput, TransferResult } from '../ledger/types.js';
 import type { JoinedWork, LedgerWriter } from '../ledger/writer.js';
@@ -26,7 +26,8 @@ import type { Refusal } from './consents.js';
 import { forgetConsent } from './consents-store.js';
 import { planPayments, type PaymentPlan, type PlannedPayment } from './payment-plan.js';
 import { settlementOfCommitted, type Payment } from './payments.js';
-import { paymentEventPayload, paymentRows, readGroupFacts } from './payments-store.js';
+import { paymentEvent } from './payment-events.js';
+import { paymentRows, readGroupFacts } from './payments-store.js';
 
 /** Payments one group carries at most (each counts as one transfer against the writer's batch size). */
 export const PAYMENT_GROUP_MAX = 512;
@@ -115,20 +116,11 @@ class PaymentGroup implements JoinedWork<DraftOutcome[]> {
       stored.push(payment);
       return { kind: 'stored', payment };
     });
-    const events = stored.filter((p) => p.status !== 'pending').map((p) => paymentEvent(p, now));
+    // A completed payment's event is told by its transfer's ledger row (payment-events.ts); held ones have none yet.
+    const events = stored.filter((p) => p.status === 'rejected').map((p) => paymentEvent(p, now));
     released.forEach(forgetConsent); // a lower total: the access check must not refuse on the old one
     return { outcome: outcomes, rows: paymentRows({ used_totals: usedTotals, payments: stored, events }) };
   }
-}
-
-function paymentEvent(p: Payment, now: Date): OutboxEvent {
-  return {
-    topic: p.status === 'completed' ? 'openbanking.payment.completed' : 'openbanking.payment.rejected',
-    entity_id: p.id,
-    client_id: p.client_id,
-    payload: paymentEventPayload(p),
-    created_at: now,
-  };
 }
 
 const plannedOf = (d: PaymentDraft): PlannedPayment => ({

@@ -8,6 +8,7 @@
  */
 import type { Db } from '../db/port.js';
 import type { Ledger } from '../ledger/service.js';
+import { TransferFlags } from '../ledger/types.js';
 import { OverloadedError } from '../ledger/writer.js';
 import type { Clock } from '../server/clock.js';
 import { ProblemError } from '../server/problem.js';
@@ -108,17 +109,18 @@ export class Payments {
     if (!result.ok) {
       return this.db.transaction((tx) => finishPayment(tx, { id: payment.id, status: 'rejected', reason_code: result.code, now }));
     }
-    const settled = settlementOfCommitted(result.transfer);
-    return this.apply(payment, settled, now);
+    return this.apply(payment, result.transfer, settlementOfCommitted(result.transfer), now);
   }
 
-  private async apply(payment: Payment, settled: ReturnType<typeof settlementOfTransfer>, now: Date): Promise<Payment> {
+  /** Brings the payment row to what its transfer says. */
+  private async apply(payment: Payment, transfer: { flags: number }, settled: ReturnType<typeof settlementOfTransfer>, now: Date): Promise<Payment> {
     if (settled.status === 'pending') {
       await this.db.transaction((tx) => markHeld(tx, payment.id, now));
       return { ...payment, reason_code: 'risk_review', updated_at: now };
     }
+    const told_by_transfer = (transfer.flags & TransferFlags.pending) === 0; // completed as it was created: its ledger row tells the event
     return this.db.transaction((tx) =>
-      finishPayment(tx, { id: payment.id, status: settled.status, reason_code: settled.status === 'rejected' ? settled.reason_code : null, now }),
+      finishPayment(tx, { id: payment.id, status: settled.status, reason_code: settled.status === 'rejected' ? settled.reason_code : null, now, told_by_transfer }),
     );
   }
 
@@ -134,7 +136,7 @@ export class Payments {
     if (transfer) {
       const settled = settlementOfTransfer(transfer);
       if (settled.status === 'pending' && payment.reason_code === 'risk_review') return payment;
-      return this.apply(payment, settled, now);
+      return this.apply(payment, transfer, settled, now);
     }
     if (now.getTime() - payment.updated_at.getTime() < PAYMENT_SETTLE_GRACE_MS) return payment; // its request may still be running
     const app = await findApp(this.db, payment.client_id);

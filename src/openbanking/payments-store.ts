@@ -10,6 +10,7 @@ import { decodeCursor, encodeCursor } from '../server/cursor.js';
 import { forgetConsent } from './consents-store.js';
 import type { ConsentTotals, CreditorFacts } from './payment-plan.js';
 import type { Payment, PaymentStatus } from './payments.js';
+import { paymentEvent } from './payment-events.js';
 
 const PAYMENT_COLUMNS = `id::text AS id, consent_id::text AS consent_id, client_id, customer_id, debtor_account_id::text AS debtor_account_id,
   creditor_account_id::text AS creditor_account_id, amount_minor, currency, reference, status, reason_code,
@@ -59,7 +60,14 @@ export async function getPayment(db: Queryable, id: string): Promise<Payment | u
  */
 export async function finishPayment(
   tx: Queryable,
-  input: { id: string; status: Exclude<PaymentStatus, 'pending'>; reason_code: string | null; now: Date },
+  input: {
+    id: string;
+    status: Exclude<PaymentStatus, 'pending'>;
+    reason_code: string | null;
+    now: Date;
+    /** The payment's transfer was created unheld: its ledger row tells the completed event (payment-events.ts), so none is written. */
+    told_by_transfer?: boolean;
+  },
 ): Promise<Payment> {
   const { rows } = await tx.query<Row>(
     `UPDATE ob_payments SET status = $2, reason_code = $3, updated_at = $4 WHERE id = $1 AND status = 'pending'
@@ -69,13 +77,7 @@ export async function finishPayment(
   if (!rows[0]) return (await getPayment(tx, input.id))!;
   const payment = toPayment(rows[0]);
   if (payment.status === 'rejected') await releaseOnConsent(tx, payment.consent_id, payment.amount_minor);
-  await appendEvent(tx, {
-    topic: payment.status === 'completed' ? 'openbanking.payment.completed' : 'openbanking.payment.rejected',
-    entity_id: payment.id,
-    client_id: payment.client_id,
-    payload: paymentEventPayload(payment),
-    created_at: input.now,
-  });
+  if (!(payment.status === 'completed' && input.told_by_transfer)) await appendEvent(tx, paymentEvent(payment, input.now));
   return payment;
 }
 
@@ -125,17 +127,20 @@ export async function stalePendingPayments(db: Queryable, before: Date, limit: n
   return rows.map(toPayment);
 }
 
-export function paymentEventPayload(p: Payment): Record<string, unknown> {
-  return {
-    payment_id: p.id,
-    consent_id: p.consent_id,
-    status: p.status,
-    amount_minor: p.amount_minor.toString(),
-    currency: p.currency,
-    creditor_account_id: p.creditor_account_id,
-    reference: p.reference,
-    ...(p.reason_code ? { reason_code: p.reason_code } : {}),
-  };
+/**
+ * The payments whose transfers are among `transfer_ids` and were created unheld (the risk
+ * gate's hold sets TransferFlags.pending), by transfer id: the payments those transfers
+ * completed. Joined to the payment row, so a transfer that merely looks like a payment's
+ * (its code and metadata) tells nothing.
+ */
+export async function paymentsCompletedBy(db: Queryable, transfer_ids: readonly string[], pending_flag: number): Promise<Map<string, Payment>> {
+  if (transfer_ids.length === 0) return new Map();
+  const { rows } = await db.query<Row>(
+    `SELECT ${PAYMENT_COLUMNS} FROM ob_payments
+      WHERE transfer_id = ANY($1::uuid[]) AND transfer_id IN (SELECT id FROM transfers WHERE id = ANY($1::uuid[]) AND flags & $2 = 0)`,
+    [transfer_ids, pending_flag],
+  );
+  return new Map(rows.map((r) => [r.transfer_id, toPayment(r)]));
 }
 
 // ---- Set-based statements for a group of payments carried by one ledger-writer batch (payment-group.ts).

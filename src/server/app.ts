@@ -40,6 +40,7 @@ import { registerRateLimits, type RateLimitOptions } from './rate-limit-hook.js'
 import type { RateLimitStore } from './rate-limit-memory.js';
 import { Events, type EventsOptions } from '../events/workers.js';
 import { registerEventRoutes } from '../events/http.js';
+import { paymentEventsFromLedger } from '../openbanking/payment-events.js';
 import { Identity } from '../identity/service.js';
 import { registerIdentityRoutes } from '../identity/http.js';
 import { registerCustomerApi } from '../customer-api/http.js';
@@ -261,7 +262,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerLendingRoutes(app, lending);
   registerCobRoutes(app, options.db, ledger, options.clock);
   registerKeyRoutes(app, options.db, options.clock, authenticator);
-  const events = new Events(options.db, options.clock, { ...options.events, observer: metrics.relayObserver }, app.log);
+  const events = new Events(options.db, options.clock, { ...options.events, observer: metrics.relayObserver, derivers: [paymentEventsFromLedger] }, app.log);
   metrics.watchRelays(() => events.relayLag());
   registerEventRoutes(app, options.db, events);
   const oauth = registerOAuthRoutes(app, { db: options.db, clock: options.clock, public_url: options.public_url, app_cache_ttl_ms: options.key_cache_ttl_ms, rate_limits: rateLimits });

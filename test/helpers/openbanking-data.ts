@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import type { Clock } from '../../src/server/clock.js';
+import { withDerivedEvents } from '../../src/events/derived-events.js';
+import { readAfter } from '../../src/events/relay-store.js';
 import { authoriseConsent } from '../../src/openbanking/consents-store.js';
 import { hashPassword } from '../../src/openbanking/customers.js';
 import { insertCustomer, linkAccount } from '../../src/openbanking/customers-store.js';
@@ -82,11 +84,12 @@ export async function usedOnConsent(t: TestApp<Clock>, consent_id: string): Prom
   return BigInt(rows[0]!.amount_used_minor);
 }
 
-/** Outbox events about one entity, in order. */
+/**
+ * The events about one entity, in order, as every reader of the outbox sees them: its rows,
+ * and the events the app's derivers find in them (src/events/derived-events.ts).
+ */
 export async function eventsOf(t: TestApp<Clock>, entity_id: string): Promise<{ topic: string; client_id: string | null; payload: any }[]> {
-  const { rows } = await t.testDb.db.query<{ topic: string; client_id: string | null; payload: any }>(
-    'SELECT topic, client_id, payload FROM outbox WHERE entity_id = $1 ORDER BY seq',
-    [entity_id],
-  );
-  return rows;
+  const rows = await readAfter(t.testDb.db, 0n, 10_000);
+  const events = await withDerivedEvents(t.testDb.db, rows, t.app.events.derivers);
+  return events.filter((e) => e.entity_id === entity_id).map((e) => ({ topic: e.topic, client_id: e.client_id, payload: e.payload }));
 }
