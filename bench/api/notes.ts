@@ -53,7 +53,11 @@ How the runs work (bench/api.ts, bench/api/*.ts, shared pieces in bench/lib/):
   before it is sent (\`setupRequest\`). req/s counts every answer from the start to the last
   answer; latency is autocannon's (request written → response read). Each path first gets
   an unmeasured warm-up at each level; then the measured runs alternate plain and open
-  banking in ABBA order so drift in the machine's load hits both alike. On PostgreSQL each
+  banking in ABBA order so drift in the machine's load hits both alike. The overhead is the
+  median over rounds of each round's 1 − OB/plain: a round's two runs are back to back, so a
+  slow spell of this shared machine (one can last a whole run and halve its rate) spoils one
+  round's pair rather than one path's total, and the median sets that round aside. Every
+  round's figure is printed beside it, so the spread is in plain view. On PostgreSQL each
   measured run starts on a settled database: the server's outbox relay (which turns every
   transfer and payment into webhook work in the background) has caught up with the events
   of the runs before (the bench reads its cursor), then \`VACUUM (ANALYZE)\` and \`CHECKPOINT\`,

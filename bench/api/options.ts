@@ -33,7 +33,8 @@ export const DURATION_S_MAX = 240;
 export const ROUNDS_MAX = 10;
 export const CUSTOMERS_MAX = 1_000;
 
-const FULL: Sizes = { connections: [16, 64], duration_s: 15, warmup_s: 3, rounds: 2, customers: 64 };
+// Five short rounds rather than two long ones: the overhead is a median over rounds (report.ts).
+const FULL: Sizes = { connections: [16, 64], duration_s: 8, warmup_s: 3, rounds: 5, customers: 64 };
 /** CI smoke sizes: a few seconds per workload. */
 const QUICK: Sizes = { connections: [8], duration_s: 2, warmup_s: 1, rounds: 1, customers: 4 };
 
@@ -57,7 +58,7 @@ API key, at the same connection counts, in the same run.
   --connections LIST       comma-separated concurrency levels, 1–${CONNECTIONS_MAX.toLocaleString('en-US')} (default ${FULL.connections.join(',')})
   --duration S             seconds of each measured run, 1–${DURATION_S_MAX} (default ${FULL.duration_s})
   --warmup S               seconds of warm-up per path and level, 0–60 (default ${FULL.warmup_s})
-  --rounds N               measured runs per path and level, alternating ABBA, 1–${ROUNDS_MAX} (default ${FULL.rounds})
+  --rounds N               measured runs per path and level, alternating ABBA; the overhead is the median of the rounds, 1–${ROUNDS_MAX} (default ${FULL.rounds})
   --out FILE               write the report as the api section of FILE (default docs/benchmarks.md on a
                            full run; only the part between the bench:api markers is replaced)
   -h, --help               this text`;
