@@ -151,7 +151,7 @@ function markdownReport(pages: PageReport[], bundles: string[], runs: number, st
   return lines.join('\n');
 }
 
-async function main(args: string[]): Promise<number> {
+export async function main(args: readonly string[]): Promise<number> {
   const parsed = startRun('app', args, parseOptions, USAGE, BENCHMARKS_DOC, resolve);
   if (typeof parsed === 'number') return parsed;
   const { options, out } = parsed;

@@ -15,6 +15,7 @@ const BENCHMARKS: Record<string, { describe: string; load: () => Promise<Benchma
   cob: { describe: 'one close-of-business day for 1,000,000 loans on PostgreSQL, set-based in chunks, vs a per-loan-transaction baseline', load: () => import('./cob.js') },
   risk: { describe: 'real-time risk decisions on 1,000,000 stored events: engine start, in-process and HTTP vs a per-feature SQL baseline', load: () => import('./risk.js') },
   api: { describe: 'the open-banking layer\'s cost: balances and payments with a customer\'s OAuth token vs the same ledger calls with an API key, over HTTP', load: () => import('./api.js') },
+  app: { describe: 'cold loads of the customer app and the operator console in Chromium: time to first screen, and first-screen JavaScript', load: () => import('./app.js') },
 };
 
 const usage = () =>

@@ -146,4 +146,26 @@ than a transfer because a payment is more than a transfer: the consent's limit, 
 record a partner reads back, and its webhook event, all in the transfer's transaction so no
 crash can separate them.
 
+Two later changes (2026-11-30, this run's code). *Generic plans*: timed again, PostgreSQL
+was planning the payment batch's statements afresh on every execution (a custom plan per
+batch: for the group's read, EXPLAIN ANALYZE on a replica showed 0.43 ms of planning against
+0.25 ms of execution), so the writer's transaction now
+begins with \`SET LOCAL plan_cache_mode = force_generic_plan\` in the same round trip as
+BEGIN: in \`--quick\` runs the payment batch's write went from 4.8–4.9 ms to 4.0–4.5 ms and
+its read from 1.6 ms to 1.1–1.2 ms. *One event row per payment*: a payment completed with
+its transfer no longer writes \`openbanking.payment.completed\` as a row; readers of the
+outbox derive it from the ledger's \`ledger.transfer.created\` row
+(\`src/events/derived-events.ts\`). In a PostgreSQL-only replica of a 23-payment batch
+(pgbench, one client, 800 transactions a variant) the payment event rows had cost 0.5 ms of
+a 3.8 ms transaction, the payment rows 0.8 ms, the consents' update 0.3 ms and the group's
+read 0.7 ms, against 2.3 ms for the plain batch.
+
+What this run shows: the payments now pay in CPU. At 64 connections the benchmark's
+processes keep the 2 cores nearly busy (server about 50%, PostgreSQL 70–77%, load generator
+about 20%, the kernel's interrupts 13%), and a payment costs PostgreSQL 0.46–0.51 ms of CPU
+against 0.33–0.34 ms for a plain transfer, and the server 0.33–0.34 ms against 0.25–0.26 ms;
+the throughput gap (25–28%) is close to that difference in CPU per request. What is left to
+take out is per-payment work in the database: the payment row and its three indexes and
+foreign-key check, the consent rows locked and then updated, and the group's read.
+
 `;

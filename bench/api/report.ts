@@ -260,7 +260,7 @@ export function findings(engine: EngineReport): string[] {
 
 function engineMarkdown(engine: EngineReport): string[] {
   const lines: string[] = [`### ${engine.title}`, '', engine.setup, ''];
-  lines.push(markdownRow(OVERHEAD_HEADER), markdownRow(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---']));
+  lines.push(markdownRow(OVERHEAD_HEADER), markdownRow(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']));
   for (const c of comparisons(engine.runs)) lines.push(markdownRow(overheadCells(c, true)));
   lines.push('', markdownRow(PATH_HEADER), markdownRow(['---', '---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']));
   for (const s of pathRows(engine.runs)) lines.push(markdownRow(pathCells(s, true)));
