@@ -1,6 +1,6 @@
 /** What every CLI command shares: opening the database, printing, and user-mistake errors. */
 import { loadConfig, type Config } from '../server/config.js';
-import { openAndMigrate } from '../server/serve.js';
+import { openAndMigrate } from '../server/open-migrated.js';
 import { systemClock } from '../server/clock.js';
 import { Ledger } from '../ledger/service.js';
 import { checkBody } from '../server/validate.js';

@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../server/config.js';
-import { openAndMigrate, serve } from '../server/serve.js';
+import { openAndMigrate } from '../server/open-migrated.js';
 import { systemClock } from '../server/clock.js';
 import { Ledger } from '../ledger/service.js';
 import { AccountCreate, TransferCreate, accountJson, toAccountInput, toTransferInput, transferJson } from '../ledger/schemas.js';
@@ -35,13 +35,16 @@ const program = new Command()
   // Parser mistakes (a missing option, a bad choice) are user mistakes too: exit 2, not commander's 1.
   .exitOverride();
 
+/** The HTTP stack, loaded only by the commands that serve (the others start a second sooner without it). */
+const loadServe = async () => (await import('../server/serve.js')).serve;
+
 program
   .command('start')
   .description('migrate, seed the demo data once, and serve (what `npm start` runs)')
   .action(async () => {
     const config = loadConfig();
     const db = await openAndMigrate(config);
-    const running = await serve(config, db);
+    const running = await (await loadServe())(config, db);
     const seed = await seedDemo(db, running.app.ledger, running.app.envelopes, running.app.risk, running.app.lending, config.data_dir);
     const base = running.url.replace('127.0.0.1', 'localhost');
     const engine = config.database_url ? 'PostgreSQL' : `embedded PGlite in ${config.data_dir}`;
@@ -68,7 +71,7 @@ program
   .action(async () => {
     const config = loadConfig();
     const db = await openAndMigrate(config);
-    const running = await serve(config, db);
+    const running = await (await loadServe())(config, db);
     console.log(`Capillary is serving on ${running.url} — API docs at ${running.url}/docs`);
   });
 

@@ -3,8 +3,6 @@
  * transfers and expired red envelopes in the background, and shut down cleanly on SIGINT/SIGTERM (the writer
  * finishes the batches it has accepted before the database closes).
  */
-import { openDb } from '../db/open.js';
-import { migrate } from '../db/migrate.js';
 import type { Db } from '../db/port.js';
 import { buildApp, type App } from './app.js';
 import { systemClock, type Clock } from './clock.js';
@@ -16,12 +14,6 @@ export interface Running {
   db: Db;
   url: string;
   stop(): Promise<void>;
-}
-
-export async function openAndMigrate(config: Config): Promise<Db> {
-  const db = await openDb({ database_url: config.database_url, data_dir: config.data_dir, pool_size_max: config.db_pool_size_max });
-  await migrate(db);
-  return db;
 }
 
 /** One pass of every background sweep: expire due pending transfers, refund expired envelopes, purge expired Idempotency-Key records. */
