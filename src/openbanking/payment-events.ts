@@ -1,6 +1,6 @@
 /**
- * A payment's webhook events: `openbanking.payment.completed` and `.rejected`, data as
- * paymentEventPayload shows it.
+ * A payment's completed event, told by its transfer (the event rows and their data are built
+ * by paymentEvent in payments.ts).
  *
  * A payment that completes with its transfer (the ledger created it and the risk gate did not
  * hold it; nearly every payment) has no outbox row of its own: its event is derived from the
@@ -8,39 +8,10 @@
  * payment batch on the ledger writer's serial path writes one event row per payment, not two.
  * A rejected payment, and one completed after a risk hold, write their event as a row.
  */
-import type { EventDeriver } from '../events/derived-events.js';
-import { derivedEventId } from '../events/derived-events.js';
-import type { OutboxEvent } from '../events/outbox.js';
+import { derivedEventId, type EventDeriver } from '../events/derived-events.js';
 import { TransferFlags } from '../ledger/types.js';
-import type { Payment } from './payments.js';
+import { PAYMENT_COMPLETED, paymentEventPayload, type Payment } from './payments.js';
 import { paymentsCompletedBy } from './payments-store.js';
-
-export const PAYMENT_COMPLETED = 'openbanking.payment.completed';
-export const PAYMENT_REJECTED = 'openbanking.payment.rejected';
-
-export function paymentEventPayload(p: Payment): Record<string, unknown> {
-  return {
-    payment_id: p.id,
-    consent_id: p.consent_id,
-    status: p.status,
-    amount_minor: p.amount_minor.toString(),
-    currency: p.currency,
-    creditor_account_id: p.creditor_account_id,
-    reference: p.reference,
-    ...(p.reason_code ? { reason_code: p.reason_code } : {}),
-  };
-}
-
-/** The event row of a finished payment (one its transfer does not tell). */
-export function paymentEvent(p: Payment, now: Date): OutboxEvent {
-  return {
-    topic: p.status === 'completed' ? PAYMENT_COMPLETED : PAYMENT_REJECTED,
-    entity_id: p.id,
-    client_id: p.client_id,
-    payload: paymentEventPayload(p),
-    created_at: now,
-  };
-}
 
 /**
  * The completed events that ledger rows tell: one after each `ledger.transfer.created` row

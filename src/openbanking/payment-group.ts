@@ -25,8 +25,7 @@ import type { JoinedWork, LedgerWriter } from '../ledger/writer.js';
 import type { Refusal } from './consents.js';
 import { forgetConsent } from './consents-store.js';
 import { planPayments, type PaymentPlan, type PlannedPayment } from './payment-plan.js';
-import { settlementOfCommitted, type Payment } from './payments.js';
-import { paymentEvent } from './payment-events.js';
+import { paymentEvent, settlementOfCommitted, type Payment } from './payments.js';
 import { paymentRows, readGroupFacts } from './payments-store.js';
 
 /** Payments one group carries at most (each counts as one transfer against the writer's batch size). */

@@ -9,8 +9,7 @@ import { runParts, type StatementPart } from '../db/statement-part.js';
 import { decodeCursor, encodeCursor } from '../server/cursor.js';
 import { forgetConsent } from './consents-store.js';
 import type { ConsentTotals, CreditorFacts } from './payment-plan.js';
-import type { Payment, PaymentStatus } from './payments.js';
-import { paymentEvent } from './payment-events.js';
+import { paymentEvent, type Payment, type PaymentStatus } from './payments.js';
 
 const PAYMENT_COLUMNS = `id::text AS id, consent_id::text AS consent_id, client_id, customer_id, debtor_account_id::text AS debtor_account_id,
   creditor_account_id::text AS creditor_account_id, amount_minor, currency, reference, status, reason_code,

@@ -6,6 +6,7 @@
  */
 import { derivedUuid } from '../db/uuid.js';
 import type { PendingState, TransferInput, AccountId, TransferId } from '../ledger/types.js';
+import type { OutboxEvent } from '../events/outbox.js';
 
 /** Transfer code of open-banking payments: a bank may put a risk transfer policy on it. */
 export const OB_PAYMENT_TRANSFER_CODE = 7001;
@@ -99,4 +100,33 @@ export function samePaymentRequest(
     existing.currency === request.currency &&
     existing.reference === request.reference
   );
+}
+
+// ---- The payment's webhook events (`openbanking.payment.completed` and `.rejected`).
+
+export const PAYMENT_COMPLETED = 'openbanking.payment.completed';
+export const PAYMENT_REJECTED = 'openbanking.payment.rejected';
+
+export function paymentEventPayload(p: Payment): Record<string, unknown> {
+  return {
+    payment_id: p.id,
+    consent_id: p.consent_id,
+    status: p.status,
+    amount_minor: p.amount_minor.toString(),
+    currency: p.currency,
+    creditor_account_id: p.creditor_account_id,
+    reference: p.reference,
+    ...(p.reason_code ? { reason_code: p.reason_code } : {}),
+  };
+}
+
+/** The event row of a finished payment (one its transfer does not tell). */
+export function paymentEvent(p: Payment, now: Date): OutboxEvent {
+  return {
+    topic: p.status === 'completed' ? PAYMENT_COMPLETED : PAYMENT_REJECTED,
+    entity_id: p.id,
+    client_id: p.client_id,
+    payload: paymentEventPayload(p),
+    created_at: now,
+  };
 }

@@ -89,7 +89,8 @@ export async function usedOnConsent(t: TestApp<Clock>, consent_id: string): Prom
  * and the events the app's derivers find in them (src/events/derived-events.ts).
  */
 export async function eventsOf(t: TestApp<Clock>, entity_id: string): Promise<{ topic: string; client_id: string | null; payload: any }[]> {
-  const rows = await readAfter(t.testDb.db, 0n, 10_000);
+  const rows = [];
+  for (let page = await readAfter(t.testDb.db, 0n, 10_000); page.length > 0; page = await readAfter(t.testDb.db, page[page.length - 1]!.seq, 10_000)) rows.push(...page);
   const events = await withDerivedEvents(t.testDb.db, rows, t.app.events.derivers);
   return events.filter((e) => e.entity_id === entity_id).map((e) => ({ topic: e.topic, client_id: e.client_id, payload: e.payload }));
 }
