@@ -134,9 +134,10 @@ export async function stalePendingPayments(db: Queryable, before: Date, limit: n
  */
 export async function paymentsCompletedBy(db: Queryable, transfer_ids: readonly string[], pending_flag: number): Promise<Map<string, Payment>> {
   if (transfer_ids.length === 0) return new Map();
+  // The array is named once, on transfers: written on ob_payments as well, PostgreSQL checked
+  // the whole array again inside each probe of its index (quadratic in the relay's page size).
   const { rows } = await db.query<Row>(
-    `SELECT ${PAYMENT_COLUMNS} FROM ob_payments
-      WHERE transfer_id = ANY($1::uuid[]) AND transfer_id IN (SELECT id FROM transfers WHERE id = ANY($1::uuid[]) AND flags & $2 = 0)`,
+    `SELECT ${PAYMENT_COLUMNS} FROM ob_payments WHERE transfer_id IN (SELECT id FROM transfers WHERE id = ANY($1::uuid[]) AND flags & $2 = 0)`,
     [transfer_ids, pending_flag],
   );
   return new Map(rows.map((r) => [r.transfer_id, toPayment(r)]));
