@@ -122,6 +122,35 @@ export async function lockAccounts(db: Queryable, ids: readonly string[]): Promi
   return new Map(rows.map((r) => [r.id as string, lockedFromRow(r)]));
 }
 
+/**
+ * The same lock as lockAccounts, carried by another statement: a joined work's read locks the
+ * batch's accounts in its own round trip (one fewer on the writer's serial path). `sql` is a
+ * WITH clause's query over the ids in `ids_param`, locking in id order once `after` (the
+ * work's own locked rows, a WITH clause's name) has been read, so rows are still locked in the
+ * writer's order: the work's rows, then the accounts. `json` selects the locked rows as one
+ * JSON array (amounts as text: JSON numbers would round them), read back by lockedFromJson.
+ */
+export function accountLockClause(ids_param: string, after: string, name: string): { sql: string; json: string } {
+  return {
+    sql: `SELECT ${LOCK_COLUMNS.join(', ')} FROM accounts WHERE id = ANY(${ids_param}::uuid[]) AND (SELECT count(*) FROM ${after}) >= 0 ORDER BY id FOR UPDATE`,
+    json: `(SELECT coalesce(json_agg(json_build_object(${LOCK_COLUMNS.map((c) => `'${c}', ${c}${BIGINT_LOCK_COLUMNS.has(c) ? '::text' : ''}`).join(', ')})), '[]') FROM ${name})`,
+  };
+}
+
+const BIGINT_LOCK_COLUMNS = new Set(['debits_pending', 'debits_posted', 'credits_pending', 'credits_posted']);
+
+/** The rows of accountLockClause's `json`, as lockAccounts returns them. */
+export function lockedFromJson(value: unknown): Map<string, AccountState> {
+  const rows = (typeof value === 'string' ? JSON.parse(value) : value) as Row[];
+  return new Map(
+    rows.map((r) => {
+      const row: Row = { ...r };
+      for (const c of BIGINT_LOCK_COLUMNS) row[c] = BigInt(r[c] as string);
+      return [r.id as string, lockedFromRow(row)];
+    }),
+  );
+}
+
 function lockedFromRow(row: Row): AccountState {
   return {
     id: row.id as AccountId,

@@ -17,7 +17,7 @@ import { RETRYABLE_SQLSTATES, sqlState } from '../db/port.js';
 import type { Clock } from '../server/clock.js';
 import { applyTransfers, emptyEffects, expirePendings, type LedgerView } from './core.js';
 import { accountsOfTransfers, loadTransfersAndPendings, lockAccounts, persistBatch } from './store.js';
-import { BATCH_SIZE_MAX, TransferFlags, type TransferInput, type TransferResult } from './types.js';
+import { BATCH_SIZE_MAX, TransferFlags, type AccountState, type TransferInput, type TransferResult } from './types.js';
 
 /**
  * Work another domain does inside the writer's transaction, around transfers it decides
@@ -36,7 +36,15 @@ export interface JoinedWork<R> {
    * makes the batch run again, and `plan` makes new ids.
    */
   new_transfer_ids?: boolean;
-  plan(tx: Queryable, now: Date): Promise<readonly TransferInput[]>;
+  /**
+   * `lock_accounts`: the work is alone in its batch, so it may lock the accounts its transfers
+   * can touch with its own read (after its own rows, in id order, as the writer would) and
+   * leave them in `locked_accounts`; the writer then locks only any others, and the batch
+   * makes a round trip fewer on the serial path. A work that does not is locked for as usual.
+   */
+  plan(tx: Queryable, now: Date, options?: { lock_accounts: boolean }): Promise<readonly TransferInput[]>;
+  /** The accounts the last `plan` locked (with lock_accounts), by id. */
+  locked_accounts?: ReadonlyMap<string, AccountState>;
   /** Writes the work's rows from the ledger's results, after the ledger's own writes. One of `settle` and `settleRows`. */
   settle?(tx: Queryable, results: readonly TransferResult[], now: Date): Promise<R>;
   /**
@@ -213,7 +221,9 @@ export class LedgerWriter {
   /** The outcome of each request, and how many transfers (and expiries) the batch carried. */
   private async applyBatch(tx: Queryable, batch: Request[]): Promise<{ outcomes: unknown[]; transfers: number }> {
     const now = this.clock.now();
-    const planned = await this.planJoined(tx, batch, now);
+    // A joined work alone in its batch locks the accounts with its own read (see JoinedWork.plan).
+    const alone = batch.length === 1 && batch[0]!.kind === 'joined' ? batch[0]!.work : undefined;
+    const planned = await this.planJoined(tx, batch, now, alone !== undefined);
     const transferIds = new Set<string>();
     const pendingIds = new Set<string>();
     const accountIds = new Set<string>();
@@ -232,7 +242,11 @@ export class LedgerWriter {
     });
     for (const id of await accountsOfTransfers(tx, [...pendingIds])) accountIds.add(id);
 
-    const accounts = await lockAccounts(tx, [...accountIds].sort());
+    // Any account the work did not foresee is locked after its own: out of id order, which at
+    // worst makes a deadlock with another process that the database breaks and the batch retries.
+    const accounts = new Map(alone?.locked_accounts);
+    const unlocked = [...accountIds].filter((id) => !accounts.has(id)).sort();
+    for (const [id, account] of await lockAccounts(tx, unlocked)) accounts.set(id, account);
     const named = await loadTransfersAndPendings(tx, [...new Set([...transferIds, ...pendingIds])]);
     for (const id of pendingIds) {
       const held = named.pendings.get(id)?.transfer;
@@ -260,12 +274,12 @@ export class LedgerWriter {
   }
 
   /** Plans the joined works in lock-key order; returns their transfers by batch index. */
-  private async planJoined(tx: Queryable, batch: Request[], now: Date): Promise<(readonly TransferInput[] | undefined)[]> {
+  private async planJoined(tx: Queryable, batch: Request[], now: Date, lock_accounts: boolean): Promise<(readonly TransferInput[] | undefined)[]> {
     const planned: (readonly TransferInput[] | undefined)[] = new Array(batch.length);
     const joined = batch.flatMap((request, i) => (request.kind === 'joined' ? [{ work: request.work, i }] : []));
     joined.sort((a, b) => (a.work.lock_key < b.work.lock_key ? -1 : a.work.lock_key > b.work.lock_key ? 1 : 0));
     for (const { work, i } of joined) {
-      const inputs = await work.plan(tx, now);
+      const inputs = await work.plan(tx, now, { lock_accounts });
       if (inputs.length > work.transfers_max) throw new Error(`joined work ${work.lock_key} planned ${inputs.length} transfers, more than its ${work.transfers_max}`);
       planned[i] = inputs;
     }

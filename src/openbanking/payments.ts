@@ -10,6 +10,18 @@ import type { OutboxEvent } from '../events/outbox.js';
 
 /** Transfer code of open-banking payments: a bank may put a risk transfer policy on it. */
 export const OB_PAYMENT_TRANSFER_CODE = 7001;
+
+/**
+ * SQL joining a transfer `t` to the payment `p` it made, through the payment id in the
+ * transfer's metadata (every payment's transfer names it) and confirmed by p.transfer_id =
+ * t.id, so a transfer that merely names a payment joins nothing. It reaches ob_payments by
+ * its primary key: the table keeps no index on transfer_id, which every payment would pay
+ * for on the ledger writer's serial path.
+ */
+export const PAYMENT_OF_TRANSFER = `ob_payments p ON p.id = CASE
+    WHEN t.code = ${OB_PAYMENT_TRANSFER_CODE} AND t.metadata->>'payment_id' ~ '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' THEN (t.metadata->>'payment_id')::uuid
+  END AND p.transfer_id = t.id`;
+
 /** A pending payment untouched for this long is settled by the sweep (or when it is read). */
 export const PAYMENT_SETTLE_GRACE_MS = 30_000;
 export const REFERENCE_LENGTH_MAX = 140;

@@ -18,6 +18,8 @@ import { signatureOf, verifyWebhook } from '../../src/events/webhook-signature.j
 import { WEBHOOK_SECRET_OVERLAP_MS } from '../../src/openbanking/apps.js';
 import { postWebhook } from '../../src/events/webhook-sender.js';
 import { uuidv7 } from '../../src/db/uuid.js';
+import { OB_PAYMENT_TRANSFER_CODE } from '../../src/openbanking/payments.js';
+import { TransferFlags, type AccountId, type TransferId } from '../../src/ledger/types.js';
 
 interface Received {
   path: string;
@@ -335,7 +337,9 @@ describe('webhooks', () => {
 
   it('sends a ledger expiry of an open-banking payment to the paying app, but not the transfer creation', async () => {
     const now = clock.now().toISOString();
+    const before = (await t.db.query<{ n: bigint }>('SELECT count(*)::int8 AS n FROM webhook_deliveries')).rows[0]!.n;
     const consent = uuidv7();
+    const payment = uuidv7();
     const transfer = uuidv7();
     await t.db.query(`INSERT INTO customers (id, display_name, mode, created_at) VALUES ('cust-1', 'Ada', 'sandbox', $1) ON CONFLICT DO NOTHING`, [now]);
     await t.db.query(
@@ -343,12 +347,19 @@ describe('webhooks', () => {
        VALUES ($1, 'shop', 'payment_initiation', 'authorised', '{}', 'cust-1', $2, $2)`,
       [consent, now],
     );
+    // The payment's transfer, held pending (as the risk gate holds one), names its payment as every payment's transfer does.
+    const [debtor, creditor] = [uuidv7() as AccountId, uuidv7() as AccountId];
+    await app.ledger.createAccounts([debtor, creditor].map((id) => ({ id, currency: 'EUR', code: 1, flags: 0 })));
+    const [held] = await app.ledger.submitTransfers([
+      { id: transfer as TransferId, debit_account_id: debtor, credit_account_id: creditor, amount: 100n, code: OB_PAYMENT_TRANSFER_CODE, flags: TransferFlags.pending, timeout_seconds: 60, metadata: { payment_id: payment, client_id: 'shop' } },
+    ]);
+    expect(held!.ok).toBe(true);
     await t.db.query(
       `INSERT INTO ob_payments (id, consent_id, client_id, customer_id, debtor_account_id, creditor_account_id, amount_minor, currency, status, transfer_id, created_at, updated_at)
        VALUES ($1, $2, 'shop', 'cust-1', $3, $4, 100, 'EUR', 'pending', $5, $6, $6)`,
-      [uuidv7(), consent, uuidv7(), uuidv7(), transfer, now],
+      [payment, consent, debtor, creditor, transfer, now],
     );
-    const before = (await t.db.query<{ n: bigint }>('SELECT count(*)::int8 AS n FROM webhook_deliveries')).rows[0]!.n;
+    await app.events.webhookRelay.drain(); // the ledger's own row for the transfer's creation: not for the partner
     clock.advance(1000);
     await t.db.query(`INSERT INTO outbox (topic, entity_id, created_at) VALUES ('ledger.transfer.created', $1, $2), ('ledger.pending.expired', $1, $2)`, [transfer, now]);
     await app.events.webhookRelay.drain();

@@ -61,6 +61,17 @@ describe('payment initiation under a consent', () => {
     expectProblem(conflict, 409, 'exists_with_different_fields', 'body.id');
   });
 
+  it('a consent is never deleted (its payments refer to it): DELETE and TRUNCATE are refused by the database', async () => {
+    const { consent_id, token } = await grant(t, partner, payer, [payer.account_ids[0]!], { kind: 'payment_initiation', payment: { currency: 'USD', amount_limit_minor: 10_000n } });
+    const body = paymentBody({ amount_minor: '100' });
+    expect((await pay(token, body)).status).toBe(201);
+    await expect(t.testDb.db.query('DELETE FROM consents WHERE id = $1', [consent_id])).rejects.toThrow(/consents are never deleted/);
+    await expect(t.testDb.db.query('TRUNCATE consents CASCADE')).rejects.toThrow(/consents are never deleted/);
+    const read = await new Client(t.base, token).get(`/open-banking/v1/payments/${body.id}`);
+    expect(read.body).toMatchObject({ id: body.id, consent_id, status: 'completed' });
+    expect(await usedOnConsent(t, consent_id)).toBe(100n);
+  });
+
   it('a payment above the consent limit is 422 consent_limit_exceeded and changes nothing', async () => {
     const { consent_id, token } = await grant(t, partner, payer, [payer.account_ids[0]!], { kind: 'payment_initiation', payment: { currency: 'USD', amount_limit_minor: 3_000n } });
     expect((await pay(token, paymentBody({ amount_minor: '2000' }))).status).toBe(201);
