@@ -160,12 +160,47 @@ outbox derive it from the ledger's \`ledger.transfer.created\` row
 a 3.8 ms transaction, the payment rows 0.8 ms, the consents' update 0.3 ms and the group's
 read 0.7 ms, against 2.3 ms for the plain batch.
 
-What this run shows: the payments now pay in CPU. At 64 connections the benchmark's
-processes keep the 2 cores nearly busy (server about 50%, PostgreSQL 70–77%, load generator
-about 20%, the kernel's interrupts 13%), and a payment costs PostgreSQL 0.46–0.51 ms of CPU
-against 0.33–0.34 ms for a plain transfer, and the server 0.33–0.34 ms against 0.25–0.26 ms;
-the throughput gap (25–28%) is close to that difference in CPU per request. What is left to
-take out is per-payment work in the database: the payment row and its three indexes and
-foreign-key check, the consent rows locked and then updated, and the group's read.
+An earlier run (2026-11-30T11:04Z) then measured 8%/25% (one consent) and 26%/28% (many
+consents), with the machine's 2 cores nearly busy at 64 connections. Later changes the same
+day, all in this run's code, were found with the server's batch timings (an instrumented
+build and a serial-path script driving the ledger writer directly on a copy of the bench
+database, neither kept):
+
+- *The relay's derived-event query was quadratic.* \`paymentsCompletedBy\` named the page's
+  transfer ids on both sides of a join, and PostgreSQL checked the whole array again inside
+  every index probe: 12–90 ms a page under load (the relay reads pages of hundreds of rows,
+  on both paths), 1 ms now. That was background CPU taken from both paths, more from the
+  open-banking one.
+- *A round trip fewer per batch.* A payment group alone in its batch (the usual case) locks
+  its payments' accounts in its own read, after the consents and in id order as the ledger
+  would (\`accountLockClause\` in \`src/ledger/store.ts\`, \`JoinedWork.plan\`'s
+  \`lock_accounts\`): a payment batch makes BEGIN, read, write, COMMIT; a plain batch makes
+  BEGIN, lock, look-up, write, COMMIT.
+- *Cheaper payment rows.* The foreign key from \`ob_payments\` to \`consents\` ran a check per
+  row (about 40 µs a payment on the serial path: a 24-payment batch took 0.9–1.0 ms less
+  without it); the group has always read and locked the consent itself, and consents can no
+  longer be deleted at all (migration 0017). The unique index on \`transfer_id\` (a random
+  key: another 0.4 ms a 24-payment batch) is gone too; the relays reach a payment through
+  the payment id its transfer's metadata names. The rows are sent as one JSON parameter and
+  built field by field (object spreads had made up much of the group's own JavaScript: node
+  CPU per 24-payment batch went from 4.19 ms to 3.64 ms in the script).
+
+In the serial-path script (24 payments or 24 transfers a batch, one batch at a time, 65
+consents), a payment batch took 1.63–1.73 times as long as a transfer batch before the last
+two changes (medians 9.3–10.0 ms against 5.4–6.0 ms) and 1.55–1.60 times after (8.1–9.5 ms
+against 5.1–6.1 ms). Per payment, against a transfer, a batch still does: the consent row
+locked, then updated, and its figures read back as JSON (one consent per payment when every
+payment has its own); the payment row and its two remaining indexes; a transfer with more
+metadata; and the group's planning in JavaScript.
+
+What this run shows: one consent is met (10–11%); many consents is not (21% and 24%). At
+64 connections the machine is not saturated (about 150% of its 200%): the payments wait on
+the ledger writer, which commits one batch at a time, and what a payment adds to a batch is
+above all its consent's row, locked and written once per batch however many payments it
+carries. That is why one consent, shared by the whole batch, is within the target and 64
+consents, one per payment, are not: PostgreSQL spends 0.42 ms of CPU a payment against 0.27
+ms a transfer (one consent: 0.35 against 0.27). What is left to take out is that
+per-consent work: the lock before the update (an update guarded by the total it read would
+do without it) and the consents' JSON in the group's read.
 
 `;
