@@ -36,11 +36,11 @@ How the runs work (bench/api.ts, bench/api/*.ts, shared pieces in bench/lib/):
   - *payment initiation, one consent*: \`POST /open-banking/v1/payments\` with the payment token, a fresh
     payment id and \`Idempotency-Key\` per request (mandatory on that route), 1–9 minor units
     to the merchant (token, consent and its limit, rate limit, the idempotency record, then
-    the payment rides the ledger writer's batch: the consent's reservation, the transfer, the
-    payment row and its outbox event in the batch's one transaction) vs \`POST /v1/transfers\`
+    the payment rides the ledger writer's batch: the consent's reservation and the transfer,
+    which records the payment, in the batch's one transaction) vs \`POST /v1/transfers\`
     with the plain key and its own fresh \`Idempotency-Key\`: the same transfer (same
-    accounts, code 7001, same amounts, a metadata object of the same kind), a fresh id per
-    request. Both paths send the key because it is a feature of every POST, not of the
+    accounts, same amounts, a metadata object of the same kind; code 7000, since the
+    payments' 7001 is reserved to the open-banking layer), a fresh id per request. Both paths send the key because it is a feature of every POST, not of the
     open-banking layer; what the key alone costs is measured apart (below).
   - *payment initiation, many consents*: the same two paths, but request i is paid by
     customer i mod N (N = \`--customers\`), each with their own funded account and their own
@@ -121,9 +121,9 @@ With both, the read overhead is the one in the table above (it was 54–55% befo
 trips in sequence, five of them commits of its own (84–91% overhead in the first runs). It
 now rides the ledger writer's batch (\`payment-group.ts\`): the payments that arrive while a
 batch commits form one group, and the next batch's transaction carries the whole group. The
-group adds one statement of its own, a read of the ids, creditors and consents (the consent
-rows locked); its writes (the consents' used totals, the payment rows and their outbox
-events) ride the ledger's own write statement as data-modifying WITH clauses
+group adds one statement of its own, a read of the ids, creditors and consents; its writes
+(the consents' used totals, and the rows and outbox events of payments held or rejected)
+ride the ledger's own write statement as data-modifying WITH clauses
 (\`JoinedWork.settleRows\`, \`src/db/statement-part.ts\`); and since that read has just shown
 the payment ids are new, the writer does not look their (derived) transfer ids up. So a
 payment batch makes as many round trips as a plain transfer batch. Two other changes came
@@ -178,7 +178,7 @@ database, neither kept):
   BEGIN, lock, look-up, write, COMMIT.
 - *Cheaper payment rows.* The foreign key from \`ob_payments\` to \`consents\` ran a check per
   row (about 40 µs a payment on the serial path: a 24-payment batch took 0.9–1.0 ms less
-  without it); the group has always read and locked the consent itself, and consents can no
+  without it); the group always reads the consent itself, and consents can no
   longer be deleted at all (migration 0017). The unique index on \`transfer_id\` (a random
   key: another 0.4 ms a 24-payment batch) is gone too; the relays reach a payment through
   the payment id its transfer's metadata names. The rows are sent as one JSON parameter and
@@ -190,19 +190,58 @@ database, neither kept):
 In the serial-path script (24 payments or 24 transfers a batch, one batch at a time, 65
 consents), a payment batch took 1.63–1.73 times as long as a transfer batch before the last
 two changes (medians 9.3–10.0 ms against 5.4–6.0 ms) and 1.54–1.60 times after (8.1–9.5 ms
-against 5.1–6.1 ms). Per payment, against a transfer, a batch still does: the consent row
-locked, then updated, and its figures read back as JSON (one consent per payment when every
-payment has its own); the payment row and its two remaining indexes; a transfer with more
-metadata; and the group's planning in JavaScript.
+against 5.1–6.1 ms). Per payment, against a transfer, such a batch still did: the consent
+row locked, then updated, and its figures read back as JSON (one consent per payment when
+every payment has its own); the payment row and its two remaining indexes; a transfer with
+more metadata; and the group's planning in JavaScript. The full run of 14:35Z on that code
+measured 21% and 24% for many consents (one consent 10% and 11%, reads 8% and 8%).
 
-What this run shows: one consent is met (10–11%); many consents is not (21% and 24%). At
-64 connections the machine is not saturated (about 150% of its 200%): the payments wait on
-the ledger writer, which commits one batch at a time, and what a payment adds to a batch is
-above all its consent's row, locked and written once per batch however many payments it
-carries. That is why one consent, shared by the whole batch, is within the target and 64
-consents, one per payment, are not: PostgreSQL spends 0.42 ms of CPU a payment against 0.27
-ms a transfer (one consent: 0.35 against 0.27). What is left to take out is that
-per-consent work: the lock before the update (an update guarded by the total it read would
-do without it) and the consents' JSON in the group's read.
+**Since then (this run's code).** Two changes to the payment batch, and two planner traps
+found on the way. Measured with the same serial-path script (not kept; 24 payments or 24
+transfers a batch, alternating, medians of 300 batches) on a copy of a bench database:
+
+- *A completed payment has no row of its own.* Its ledger transfer records all of it (the
+  accounts and the amount, and in its metadata the payment, consent, app, customer, currency
+  and reference), so the batch writes a row only for a payment held for review or rejected.
+  Reading a payment takes its row, or else its transfer; a consent's list merges both,
+  through a new index on the payments' transfers (migration 0019). Taking the rows out of a
+  24-payment batch took 0.5–0.6 ms off its write and 0.7 ms off its transaction (4.2–4.3 ms
+  to 3.5–3.6 ms, toggled batch by batch in one run); the rows' JSON parameter alone had cost
+  PostgreSQL about 0.2 ms to parse. The new index costs about 0.09 ms a batch (24 inserts
+  into a 200,000-transfer copy: 0.60 ms without it, 0.69 ms with it). For a transfer to be
+  taken for a payment's record, its code (7001) is now reserved: the ledger's API refuses a
+  new transfer with it (\`transfer_code_reserved\`), and this benchmark's plain path uses
+  code 7000.
+- *The consents are read without a lock.* The write checks that each consent is still as
+  the group read it and otherwise fails the batch as a serialization failure; the writer
+  runs it again, and that time the read locks the consents. The lock had cost the group's
+  read 0.07–0.10 ms a batch (0.66 against 0.76 ms and 0.63 against 0.70 ms, toggled batch
+  by batch in one run).
+- *The index first had a longer predicate* (the code, the metadata and the flags).
+  PostgreSQL then took it for tiny and, to look 400 transfers up by id for the relays,
+  scanned all of it beside the primary key: 39.6 ms against 1.3 ms. Its predicate is now
+  the code alone, which PostgreSQL estimates from its statistics.
+- *The relays' query that reads a completed payment from its transfer* spent half its time
+  checking the payment id with a regular expression (4.3 ms against 2.3 ms for 400
+  transfers, warm); it now reads the id as this layer wrote it.
+
+On one copy of a bench database, alternating the two builds run by run, a payment batch
+took 1.33–1.36 times as long as a transfer batch with this code (five runs) and 1.48–1.57
+times with the previous commit (four runs; a fifth, the first, measured 1.80).
+
+What this run shows: reads and payments under one consent at 16 connections are within
+the target; payments under one consent at 64 connections (21%) and under many consents at
+64 (24%) are not; many consents at 16 connections is, at 16%. An earlier full run the same
+evening, on this code but for the relays' regular expression, measured the other way
+round for two of the levels: one consent 0% and 11%, many consents 25% and 13% (reads 11%
+and −1%). The rounds within a run spread as widely (many consents at 64 connections: 19%,
+17%, 33%, 37%, 24% here), so the figures of one level move by ten points from run to run on
+this shared machine while the serial path above is steadily shorter. At 64 connections the
+writer is busy about 90% of the time on both paths (its batch timings, from an instrumented
+build not kept), so a payment's share of a batch still sets the rate; what a payment adds
+to a batch is now its consent's row (read, then updated once per batch however many
+payments it carries), the index entry, a transfer with more metadata and the group's
+planning. PostgreSQL spent 0.21 ms of CPU a payment against 0.14 ms a transfer at 64
+connections with many consents, and the server 0.27 ms against 0.21 ms.
 
 `;

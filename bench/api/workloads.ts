@@ -3,10 +3,10 @@
  *  - read: GET /open-banking/v1/accounts/{id}/balances with the customer's access token
  *    (token, consent, rate limit, ledger read) vs GET /v1/accounts/{id} with an API key;
  *  - pay: POST /open-banking/v1/payments with the customer's payment token and a fresh
- *    Idempotency-Key (token, consent and its limit, rate limit, idempotency record, payment
- *    rows, ledger transfer) vs POST /v1/transfers with an API key and its own fresh
- *    Idempotency-Key (the same transfer: same accounts, code and metadata shape) — one
- *    customer under one payment consent;
+ *    Idempotency-Key (token, consent and its limit, rate limit, idempotency record, the
+ *    payment's ledger transfer, which records it) vs POST /v1/transfers with an API key and
+ *    its own fresh Idempotency-Key (the same transfer: same accounts and metadata shape,
+ *    code 7000) — one customer under one payment consent;
  *  - pay-many: the same, spread over many customers, each paying under their own consent
  *    (request i is customer i mod N's), as a partner's traffic from many shoppers is.
  * Request i is built just before it is sent, with its own ids, and remembered so the money
@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { uuidv7 } from '../../src/db/uuid.js';
-import { OB_PAYMENT_TRANSFER_CODE, paymentTransferId } from '../../src/openbanking/payments.js';
+import { paymentTransferId } from '../../src/openbanking/payments.js';
 
 export const WORKLOAD_KEYS = ['read', 'pay', 'pay-many'] as const;
 export type WorkloadKey = (typeof WORKLOAD_KEYS)[number];
@@ -77,6 +77,14 @@ export interface WorkloadPath {
   payers?: readonly Payer[];
 }
 
+/**
+ * The plain path's transfer code: the payments' own code (7001) is reserved to the open-banking
+ * layer (the ledger's API refuses it). The ledger writes a transfer alike whatever its code;
+ * only a payment's transfer also enters the index that lists a consent's payments, a cost of
+ * the layer.
+ */
+export const PLAIN_TRANSFER_CODE = 7000;
+
 /** Small amounts, varied so a miscount cannot hide behind a constant (1–9 minor units; no sandbox magic amount). */
 export const amountOf = (i: number): bigint => BigInt(1 + (i % 9));
 
@@ -126,7 +134,7 @@ function paymentPaths(workload: WorkloadKey, f: Fixture, payers: readonly Payer[
             debit_account_id: payer.account,
             credit_account_id: f.merchant_account,
             amount: amount.toString(),
-            code: OB_PAYMENT_TRANSFER_CODE,
+            code: PLAIN_TRANSFER_CODE,
             metadata: { customer_id: payer.customer_id, channel: 'api', currency: f.currency, reference: `bench ${i}` },
           }),
         };

@@ -1,6 +1,7 @@
 /** What a benchmark report says about the run itself: the code measured and the machine. */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,15 +11,19 @@ import { packageVersion } from './database.js';
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const BENCHMARKS_DOC = resolve(PROJECT_ROOT, 'docs', 'benchmarks.md');
 
-/** Which code was measured: the commit, and whether src/ had uncommitted changes. */
+/** Which code was measured: the commit, and whether src/ had uncommitted changes (new files included). */
 export function sourceState(): string {
   try {
     const git = (...args: string[]) => execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const lines = (text: string) => text.split('\n').filter(Boolean);
     const commit = git('rev-parse', '--short', 'HEAD');
-    const changed = git('diff', '--name-only', 'HEAD', '--', 'src').split('\n').filter(Boolean);
-    if (changed.length === 0) return `git ${commit}`;
-    const diffId = createHash('sha1').update(git('diff', 'HEAD', '--', 'src')).digest('hex').slice(0, 10);
-    return `git ${commit} plus uncommitted changes (diff sha1 ${diffId}) to ${changed.map((f) => `\`${f}\``).join(', ')}`;
+    const changed = lines(git('diff', '--name-only', 'HEAD', '--', 'src'));
+    const added = lines(git('ls-files', '--others', '--exclude-standard', '--', 'src'));
+    if (changed.length + added.length === 0) return `git ${commit}`;
+    const diff = createHash('sha1').update(git('diff', 'HEAD', '--', 'src'));
+    for (const file of added) diff.update(`\0${file}\0`).update(readFileSync(resolve(PROJECT_ROOT, file)));
+    const files = [...changed.map((f) => `\`${f}\``), ...added.map((f) => `\`${f}\` (new)`)];
+    return `git ${commit} plus uncommitted changes (diff sha1 ${diff.digest('hex').slice(0, 10)}) to ${files.join(', ')}`;
   } catch {
     return 'unknown (not a git checkout)';
   }

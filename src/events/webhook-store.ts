@@ -4,7 +4,7 @@
  */
 import type { Queryable } from '../db/port.js';
 import type { DeliveryStatus } from './webhooks.js';
-import { PAYMENT_OF_TRANSFER } from '../openbanking/payments.js';
+import { IS_PAYMENT_TRANSFER } from '../openbanking/payments.js';
 
 export interface AppTarget {
   client_id: string;
@@ -117,7 +117,7 @@ export async function appTargets(db: Queryable, client_ids: readonly string[]): 
 export async function paymentClients(db: Queryable, transfer_ids: readonly string[]): Promise<Map<string, string>> {
   if (transfer_ids.length === 0) return new Map();
   const { rows } = await db.query<{ transfer_id: string; client_id: string }>(
-    `SELECT t.id::text AS transfer_id, p.client_id FROM transfers t JOIN ${PAYMENT_OF_TRANSFER} WHERE t.id = ANY($1::uuid[])`,
+    `SELECT t.id::text AS transfer_id, t.metadata->>'client_id' AS client_id FROM transfers t WHERE t.id = ANY($1::uuid[]) AND ${IS_PAYMENT_TRANSFER}`,
     [transfer_ids],
   );
   return new Map(rows.map((r) => [r.transfer_id, r.client_id]));

@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ProblemError } from '../server/problem.js';
 import { currencyScale } from './currencies.js';
+import { RESERVED_TRANSFER_CODES } from './reserved-codes.js';
 import {
   AccountFlags,
   BATCH_SIZE_MAX,
@@ -158,6 +159,12 @@ export function parseAmount(value: string, field: string): bigint {
 /** `where` names the item in error messages (`body` or `body[3]`). */
 export function toTransferInput(body: TransferCreate, where: string): TransferInput {
   checkMetadata(body.metadata, `${where}.metadata`);
+  const flags = namesToFlags(TransferFlags, body.flags);
+  // A post or void may name its pending transfer's code (which it inherits anyway); a new transfer may not take a reserved one.
+  const reservedFor = body.code === undefined ? undefined : RESERVED_TRANSFER_CODES.get(body.code);
+  if (reservedFor && !(flags & (TransferFlags.post_pending | TransferFlags.void_pending))) {
+    throw new ProblemError('transfer_code_reserved', `${where}.code ${body.code} is reserved for ${reservedFor}, which make their transfers themselves`, { field: `${where}.code` });
+  }
   return {
     id: body.id.toLowerCase() as TransferId,
     debit_account_id: body.debit_account_id?.toLowerCase() as AccountId | undefined,
@@ -165,7 +172,7 @@ export function toTransferInput(body: TransferCreate, where: string): TransferIn
     amount: body.amount === undefined ? undefined : parseAmount(body.amount, `${where}.amount`),
     pending_id: body.pending_id?.toLowerCase() as TransferId | undefined,
     code: body.code,
-    flags: namesToFlags(TransferFlags, body.flags),
+    flags,
     timeout_seconds: body.timeout_seconds,
     metadata: body.metadata,
   };

@@ -125,14 +125,14 @@ export async function lockAccounts(db: Queryable, ids: readonly string[]): Promi
 /**
  * The same lock as lockAccounts, carried by another statement: a joined work's read locks the
  * batch's accounts in its own round trip (one fewer on the writer's serial path). `sql` is a
- * WITH clause's query over the ids in `ids_param`, locking in id order once `after` (the
- * work's own locked rows, a WITH clause's name) has been read, so rows are still locked in the
- * writer's order: the work's rows, then the accounts. `json` selects the locked rows as one
- * JSON array (amounts as text: JSON numbers would round them), read back by lockedFromJson.
+ * WITH clause's query over the ids in `ids_param`, locking in id order, and only once `after`
+ * (a WITH clause's name, when given) has been read. `json` selects the locked rows (the
+ * clause `name`) as one JSON array (amounts as text: JSON numbers would round them), read
+ * back by lockedFromJson.
  */
-export function accountLockClause(ids_param: string, after: string, name: string): { sql: string; json: string } {
+export function accountLockClause(ids_param: string, name: string, after?: string): { sql: string; json: string } {
   return {
-    sql: `SELECT ${LOCK_COLUMNS.join(', ')} FROM accounts WHERE id = ANY(${ids_param}::uuid[]) AND (SELECT count(*) FROM ${after}) >= 0 ORDER BY id FOR UPDATE`,
+    sql: `SELECT ${LOCK_COLUMNS.join(', ')} FROM accounts WHERE id = ANY(${ids_param}::uuid[])${after ? ` AND (SELECT count(*) FROM ${after}) >= 0` : ''} ORDER BY id FOR UPDATE`,
     json: `(SELECT coalesce(json_agg(json_build_object(${LOCK_COLUMNS.map((c) => `'${c}', ${c}${BIGINT_LOCK_COLUMNS.has(c) ? '::text' : ''}`).join(', ')})), '[]') FROM ${name})`,
   };
 }

@@ -26,7 +26,7 @@ import { BATCH_SIZE_MAX, TransferFlags, type AccountState, type TransferInput, t
  * if the batch is retried, so they must not change anything outside the transaction.
  */
 export interface JoinedWork<R> {
-  /** Orders the works of one batch, so every process locks their rows in the same order (before any account). */
+  /** Orders the works of one batch, so every process locks the rows their plans lock in the same order (before any account). */
   lock_key: string;
   /** The most transfers `plan` may return (counts against the batch size). */
   transfers_max: number;
@@ -38,7 +38,7 @@ export interface JoinedWork<R> {
   new_transfer_ids?: boolean;
   /**
    * `lock_accounts`: the work is alone in its batch, so it may lock the accounts its transfers
-   * can touch with its own read (after its own rows, in id order, as the writer would) and
+   * can touch with its own read (in id order, as the writer would; after any rows its plan locks) and
    * leave them in `locked_accounts`; the writer then locks only any others, and the batch
    * makes a round trip fewer on the serial path. A work that does not is locked for as usual.
    */

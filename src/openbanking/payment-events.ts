@@ -9,7 +9,6 @@
  * A rejected payment, and one completed after a risk hold, write their event as a row.
  */
 import { derivedEventId, type EventDeriver } from '../events/derived-events.js';
-import { TransferFlags } from '../ledger/types.js';
 import { PAYMENT_COMPLETED, paymentEventPayload, type Payment } from './payments.js';
 import { paymentsCompletedBy } from './payments-store.js';
 
@@ -21,7 +20,7 @@ import { paymentsCompletedBy } from './payments-store.js';
  */
 export const paymentEventsFromLedger: EventDeriver = async (db, rows) => {
   const created = rows.filter((r) => r.topic === 'ledger.transfer.created' && r.payload === null);
-  const payments = await paymentsCompletedBy(db, [...new Set(created.map((r) => r.entity_id))], TransferFlags.pending);
+  const payments = await paymentsCompletedBy(db, [...new Set(created.map((r) => r.entity_id))]);
   return created.flatMap((row) => {
     const payment = payments.get(row.entity_id);
     if (!payment) return [];

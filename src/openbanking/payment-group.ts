@@ -4,19 +4,22 @@
  * as one JoinedWork, and in that batch's single transaction it
  *
  *   plan:   reads which ids exist, the creditors' currency and mode, and the consents
- *           (rows locked), and when the group is alone in its batch locks the members'
- *           accounts for the ledger in the same statement → decides every member
+ *           (unlocked: the write checks them), and when the group is alone in its batch
+ *           locks the members' accounts for the ledger in the same statement → decides every member
  *           (payment-plan.ts) → hands the ledger the transfers of the accepted members
  *   settle: from the ledger's results: each consent's new used total (what plan reserved,
- *           less what refused transfers give back) and every payment as completed, rejected
- *           or held for risk review → the rejected ones' outbox events (a completed payment's
- *           event is told by its transfer's ledger row: payment-events.ts)
+ *           less what refused transfers give back), written only if the consent is still
+ *           as plan read it (else the batch runs again), and every payment as completed, rejected
+ *           or held for risk review → rows for the held and rejected ones, and the rejected
+ *           ones' outbox events (a payment completed with its transfer is recorded by that
+ *           transfer alone, and its event told by the transfer's ledger row: payments-store.ts,
+ *           payment-events.ts)
  *
  * in one statement of its own for the whole group (the read); its writes (consents,
  * payments, events) ride the ledger's write statement (`settleRows`). A payment costs a
  * share of one commit instead of several of its own, a consent row is written once per
- * batch however many payments it carries, and a payment row exists exactly when its
- * transfer does: nothing is left half done by a crash.
+ * batch however many payments it carries, and a payment's record commits with its transfer
+ * (or its refusal) in one transaction: nothing is left half done by a crash.
  */
 import type { Queryable } from '../db/port.js';
 import type { StatementPart } from '../db/statement-part.js';
@@ -56,14 +59,16 @@ class PaymentGroup implements JoinedWork<DraftOutcome[]> {
   private plans: PaymentPlan[] = [];
   private attempts = 0;
   private usedTotals = new Map<string, bigint>();
+  /** The used total each consent had when plan read it, which the write checks is still so. */
+  private readTotals = new Map<string, bigint>();
   locked_accounts: ReadonlyMap<string, AccountState> | undefined;
 
   constructor(readonly transfers_max: number) {}
 
   /**
-   * A payment's transfer id is derived from its payment id, and plan has just read that the
-   * payment id is not stored; a payment row commits with its transfer, so the transfer is
-   * new too and the writer need not look it up. Should one exist after all (sent with that id
+   * A payment's transfer id is derived from its payment id, and plan has just read that
+   * neither the payment's row nor its transfer is stored, so the transfer is new and the
+   * writer need not look it up. Should one exist after all (sent with that id
    * by other means), the insert's unique violation makes the batch run again, and the retry
    * looks the ids up (the ledger then answers replayed, or exists_with_different_fields).
    */
@@ -81,15 +86,22 @@ class PaymentGroup implements JoinedWork<DraftOutcome[]> {
     const drafts = this.members.map((m) => m.draft);
     const facts = await readGroupFacts(tx, {
       payment_ids: drafts.map((d) => d.payment.id),
+      transfer_ids: drafts.map((d) => d.payment.transfer_id),
       consent_ids: [...new Set(drafts.map((d) => d.payment.consent_id))],
       creditor_ids: [...new Set(drafts.map((d) => d.payment.creditor_account_id))],
       // Every account a member's transfer can touch is its debtor or its creditor.
       ...(options?.lock_accounts ? { account_ids: [...new Set(drafts.flatMap((d) => [d.payment.debtor_account_id, d.payment.creditor_account_id]))].sort() } : {}),
+      // First unlocked: a row lock per consent was a measurable share of the serial path, and
+      // a consent rarely changes between this read and the write, which checks it did not.
+      // When one did, the batch runs again, and that time waits for the consents' locks here
+      // (fresh rows), so a consent busy in several processes cannot starve a group.
+      lock_consents: this.attempts > 1,
     });
     this.locked_accounts = facts.accounts;
     const { plans, used_totals } = planPayments(drafts.map(plannedOf), { ...facts, now });
     this.plans = plans;
     this.usedTotals = used_totals;
+    this.readTotals = new Map([...used_totals.keys()].map((id) => [id, facts.consents.get(id)!.amount_used_minor]));
     return drafts.flatMap((d, i) => (plans[i]!.kind === 'accepted' && d.transfer.ok ? [d.transfer.input] : []));
   }
 
@@ -112,7 +124,7 @@ class PaymentGroup implements JoinedWork<DraftOutcome[]> {
           const settled = settlementOfCommitted(result.transfer);
           [status, reason_code] = [settled.status, settled.status === 'completed' ? null : settled.reason_code];
         } else {
-          // Refused by the ledger: give back what plan reserved (its consent is one plan locked and totalled).
+          // Refused by the ledger: give back what plan reserved (its consent is one plan totalled).
           [status, reason_code] = ['rejected', result.code];
           usedTotals.set(d.consent_id, usedTotals.get(d.consent_id)! - d.amount_minor);
           released.add(d.consent_id);
@@ -138,10 +150,14 @@ class PaymentGroup implements JoinedWork<DraftOutcome[]> {
       stored.push(payment);
       return { kind: 'stored', payment };
     });
-    // A completed payment's event is told by its transfer's ledger row (payment-events.ts); held ones have none yet.
-    const events = stored.filter((p) => p.status === 'rejected').map((p) => paymentEvent(p, now));
+    // A completed payment is recorded by its transfer alone, and its event told by the transfer's
+    // ledger row (payments-store.ts, payment-events.ts); held and rejected ones get a row, and
+    // rejected ones their event.
+    const rows = stored.filter((p) => p.status !== 'completed');
+    const events = rows.filter((p) => p.status === 'rejected').map((p) => paymentEvent(p, now));
     released.forEach(forgetConsent); // a lower total: the access check must not refuse on the old one
-    return { outcome: outcomes, rows: paymentRows({ used_totals: usedTotals, payments: stored, events }) };
+    const totals = new Map([...usedTotals].map(([id, used]) => [id, { read: this.readTotals.get(id)!, used }]));
+    return { outcome: outcomes, rows: paymentRows({ used_totals: totals, payments: rows, events }) };
   }
 }
 

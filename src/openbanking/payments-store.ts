@@ -11,11 +11,20 @@ import type { AccountState } from '../ledger/types.js';
 import { decodeCursor, encodeCursor } from '../server/cursor.js';
 import { forgetConsent } from './consents-store.js';
 import type { ConsentTotals, CreditorFacts } from './payment-plan.js';
-import { PAYMENT_OF_TRANSFER, paymentEvent, type Payment, type PaymentStatus } from './payments.js';
+import { COMPLETED_PAYMENT_OF_TRANSFER, COMPLETING_PAYMENT_TRANSFER, IS_PAYMENT_TRANSFER, OB_PAYMENT_TRANSFER_CODE, PAYMENT_ID_OF_TRANSFER, paymentEvent, paymentTransferId, type Payment, type PaymentStatus } from './payments.js';
 
 const PAYMENT_COLUMNS = `id::text AS id, consent_id::text AS consent_id, client_id, customer_id, debtor_account_id::text AS debtor_account_id,
   creditor_account_id::text AS creditor_account_id, amount_minor, currency, reference, status, reason_code,
   transfer_id::text AS transfer_id, created_at, updated_at`;
+const PAYMENT_NAMES = 'id, consent_id, client_id, customer_id, debtor_account_id, creditor_account_id, amount_minor, currency, reference, status, reason_code, transfer_id, created_at, updated_at';
+
+/**
+ * A payment has a row in ob_payments unless it completed with its transfer (nearly every
+ * payment): the ledger's transfer then records all of it (COMPLETED_PAYMENT_OF_TRANSFER), and
+ * the ledger writer's serial path writes one row fewer per payment. A row, where there is one,
+ * is the payment's record; `NO_PAYMENT_ROW` keeps a transfer from telling a payment that has one.
+ */
+const NO_PAYMENT_ROW = `NOT EXISTS (SELECT 1 FROM ob_payments r WHERE r.id = ${PAYMENT_ID_OF_TRANSFER})`;
 
 type Row = Omit<Payment, 'created_at' | 'updated_at'> & { created_at: Date | string; updated_at: Date | string };
 const toPayment = (r: Row): Payment => ({ ...r, created_at: new Date(r.created_at), updated_at: new Date(r.updated_at) });
@@ -48,9 +57,19 @@ export async function releaseOnConsent(tx: Queryable, consent_id: string, amount
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The payment: its row, or else the transfer it completed with (found by its derived id). */
 export async function getPayment(db: Queryable, id: string): Promise<Payment | undefined> {
   if (!UUID.test(id)) return undefined;
-  const { rows } = await db.query<Row>(`SELECT ${PAYMENT_COLUMNS} FROM ob_payments WHERE id = $1`, [id.toLowerCase()]);
+  const payment_id = id.toLowerCase();
+  const { rows } = await db.query<Row>(
+    `SELECT ${PAYMENT_NAMES} FROM (
+       SELECT 0 AS source, ${PAYMENT_COLUMNS} FROM ob_payments WHERE id = $1
+       UNION ALL
+       SELECT 1, ${COMPLETED_PAYMENT_OF_TRANSFER} FROM transfers t
+        WHERE t.id = $2 AND ${COMPLETING_PAYMENT_TRANSFER} AND t.metadata->>'payment_id' = $1::text
+     ) p ORDER BY source LIMIT 1`,
+    [payment_id, paymentTransferId(payment_id)],
+  );
   return rows[0] ? toPayment(rows[0]) : undefined;
 }
 
@@ -101,7 +120,13 @@ export async function withdrawPayment(tx: Queryable, id: string): Promise<boolea
 export const PAYMENT_PAGE_MAX = 200;
 const PAYMENT_CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|([0-9a-f-]{36})$/;
 
-/** A consent's payments, newest first, keyset-paginated by (created_at, id). */
+/**
+ * A consent's payments, newest first, keyset-paginated by (created_at, id): its rows, and the
+ * transfers of those completed with their transfer (through the index of migration 0019;
+ * held payments' transfers are left out by NO_PAYMENT_ROW, as a held payment always has its
+ * row, and posts and voids by pending_id). The conditions are the ones PostgreSQL estimates
+ * well: with more, it took them for nearly nothing and sorted every payment of the consent.
+ */
 export async function listPayments(
   db: Queryable,
   input: { consent_id: string; limit: number; cursor?: string | undefined },
@@ -109,9 +134,16 @@ export async function listPayments(
   const limit = Math.min(Math.max(1, input.limit), PAYMENT_PAGE_MAX);
   const after = decodeCursor(input.cursor, PAYMENT_CURSOR);
   const { rows } = await db.query<Row>(
-    `SELECT ${PAYMENT_COLUMNS} FROM ob_payments
-      WHERE consent_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
-      ORDER BY created_at DESC, id DESC LIMIT $4`,
+    `SELECT ${PAYMENT_NAMES} FROM (
+       (SELECT ${PAYMENT_COLUMNS} FROM ob_payments
+         WHERE consent_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+         ORDER BY created_at DESC, id DESC LIMIT $4)
+       UNION ALL
+       (SELECT ${COMPLETED_PAYMENT_OF_TRANSFER} FROM transfers t
+         WHERE t.code = ${OB_PAYMENT_TRANSFER_CODE} AND t.metadata->>'consent_id' = $1::text AND t.pending_id IS NULL AND ${NO_PAYMENT_ROW}
+           AND ($2::timestamptz IS NULL OR (t.created_at, t.metadata->>'payment_id' COLLATE "C") < ($2::timestamptz, $3::text COLLATE "C"))
+         ORDER BY t.created_at DESC, t.metadata->>'payment_id' COLLATE "C" DESC LIMIT $4)
+     ) p ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT $4`,
     [input.consent_id, after ? new Date(after[0]!) : null, after ? after[1]! : null, limit + 1],
   );
   const items = rows.slice(0, limit).map(toPayment);
@@ -131,27 +163,22 @@ export async function stalePendingPayments(db: Queryable, before: Date, limit: n
 /**
  * The payments whose transfers are among `transfer_ids` and were created unheld (the risk
  * gate's hold sets TransferFlags.pending), by transfer id: the payments those transfers
- * completed. Joined to the payment row, so a transfer that merely looks like a payment's
- * (its code and metadata) tells nothing.
+ * completed, as the transfers record them (a payment's row, where it has one, says the same
+ * of what its completed event tells). Only a payment's own transfer counts: the code is
+ * reserved to this layer (IS_PAYMENT_TRANSFER).
  */
-export async function paymentsCompletedBy(db: Queryable, transfer_ids: readonly string[], pending_flag: number): Promise<Map<string, Payment>> {
+export async function paymentsCompletedBy(db: Queryable, transfer_ids: readonly string[]): Promise<Map<string, Payment>> {
   if (transfer_ids.length === 0) return new Map();
-  // The array is named once, on transfers: written on ob_payments as well, PostgreSQL checked
-  // the whole array again inside each probe of its index (quadratic in the relay's page size).
-  const { rows } = await db.query<Row>(
-    `SELECT ${PAYMENT_COLUMNS} FROM ob_payments
-      WHERE id IN (SELECT p.id FROM transfers t JOIN ${PAYMENT_OF_TRANSFER} WHERE t.id = ANY($1::uuid[]) AND t.flags & $2 = 0)`,
-    [transfer_ids, pending_flag],
-  );
+  const { rows } = await db.query<Row>(`SELECT ${COMPLETED_PAYMENT_OF_TRANSFER} FROM transfers t WHERE t.id = ANY($1::uuid[]) AND ${COMPLETING_PAYMENT_TRANSFER}`, [transfer_ids]);
   return new Map(rows.map((r) => [r.transfer_id, toPayment(r)]));
 }
 
 // ---- Set-based statements for a group of payments carried by one ledger-writer batch (payment-group.ts).
 
 export interface GroupFacts {
-  /** Which of the group's payment ids are stored already. */
+  /** Which of the group's payment ids are stored already (a row, or the payment's transfer). */
   existing: Set<string>;
-  /** The consents' status and totals; their rows are now locked (in id order, so concurrent groups never deadlock). */
+  /** The consents' status and totals (their rows locked, in id order, when asked for: see readGroupFacts). */
   consents: Map<string, ConsentTotals>;
   /** Currency and mode (its customer's, `live` when linked to none) of each creditor account that exists. */
   creditors: Map<string, CreditorFacts>;
@@ -164,31 +191,44 @@ const parsedJson = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v)
 /**
  * Everything a group's plan reads, in one round trip (amounts and times as text: JSON numbers
  * would round them). With `account_ids`, the same statement also locks those accounts for
- * the ledger, after the consents (accountLockClause), and returns them.
+ * the ledger (accountLockClause) and returns them. The consents are read without a lock (the
+ * write checks that they did not change meanwhile: consentTotalsUpdate) unless
+ * `lock_consents`; then they are locked in id order, after the accounts when those are locked
+ * here too: the order of an unlocked read's write, accounts then consents.
  */
 export async function readGroupFacts(
   tx: Queryable,
-  input: { payment_ids: string[]; consent_ids: string[]; creditor_ids: string[]; account_ids?: string[] },
+  input: {
+    /** The payments' ids, and their (derived) transfer ids, in the same order. */
+    payment_ids: string[];
+    transfer_ids: string[];
+    consent_ids: string[];
+    creditor_ids: string[];
+    account_ids?: string[];
+    lock_consents?: boolean;
+  },
 ): Promise<GroupFacts> {
-  const accountLock = input.account_ids ? accountLockClause('$4', 'locked', 'locked_accounts') : undefined;
-  const { rows } = await tx.query<{ existing: unknown; consents: unknown; creditors: unknown; accounts?: unknown }>(
-    `WITH locked AS (
-       SELECT id, status, expires_at, amount_limit_minor, amount_used_minor FROM consents WHERE id = ANY($2::uuid[]) ORDER BY id FOR UPDATE
-     )${accountLock ? `, locked_accounts AS (${accountLock.sql})` : ''}
+  const accountLock = input.account_ids ? accountLockClause('$5', 'locked_accounts') : undefined;
+  const consentLock = input.lock_consents ? `${accountLock ? ' AND (SELECT count(*) FROM locked_accounts) >= 0' : ''} ORDER BY id FOR UPDATE` : '';
+  const { rows } = await tx.query<{ existing: unknown; transferred: unknown; consents: unknown; creditors: unknown; accounts?: unknown }>(
+    `WITH ${accountLock ? `locked_accounts AS (${accountLock.sql}), ` : ''}consent_rows AS (
+       SELECT id, status, expires_at, amount_limit_minor, amount_used_minor FROM consents WHERE id = ANY($2::uuid[])${consentLock}
+     )
      SELECT
        (SELECT coalesce(json_agg(id::text), '[]') FROM ob_payments WHERE id = ANY($1::uuid[])) AS existing,
+       (SELECT coalesce(json_agg(t.metadata->>'payment_id'), '[]') FROM transfers t WHERE t.id = ANY($4::uuid[]) AND ${IS_PAYMENT_TRANSFER}) AS transferred,
        (SELECT coalesce(json_agg(json_build_object('id', id::text, 'status', status, 'expires_at_ms', (extract(epoch FROM expires_at) * 1000)::bigint::text,
-                                                   'limit', amount_limit_minor::text, 'used', amount_used_minor::text)), '[]') FROM locked) AS consents,
+                                                   'limit', amount_limit_minor::text, 'used', amount_used_minor::text)), '[]') FROM consent_rows) AS consents,
        (SELECT coalesce(json_agg(json_build_object('id', a.id::text, 'currency', a.currency, 'mode', coalesce(c.mode, 'live'))), '[]')
           FROM accounts a LEFT JOIN customer_accounts ca ON ca.account_id = a.id LEFT JOIN customers c ON c.id = ca.customer_id
          WHERE a.id = ANY($3::uuid[])) AS creditors${accountLock ? `,
        ${accountLock.json} AS accounts` : ''}`,
-    [input.payment_ids, input.consent_ids, input.creditor_ids, ...(input.account_ids ? [input.account_ids] : [])],
+    [input.payment_ids, input.consent_ids, input.creditor_ids, input.transfer_ids, ...(input.account_ids ? [input.account_ids] : [])],
   );
   const row = rows[0]!;
   type ConsentJson = { id: string; status: ConsentTotals['status']; expires_at_ms: string; limit: string | null; used: string };
   return {
-    existing: new Set(parsedJson<string[]>(row.existing)),
+    existing: new Set([...parsedJson<string[]>(row.existing), ...parsedJson<string[]>(row.transferred)]),
     consents: new Map(
       parsedJson<ConsentJson[]>(row.consents).map((c) => [
         c.id,
@@ -207,7 +247,8 @@ export async function readGroupFacts(
  * release) forgets the consent itself.
  */
 export function paymentRows(input: {
-  used_totals: ReadonlyMap<string, bigint>;
+  /** Each consent's new used total, and the total it was planned from (as read). */
+  used_totals: ReadonlyMap<string, { read: bigint; used: bigint }>;
   payments: readonly Payment[];
   events?: readonly OutboxEvent[];
 }): StatementPart | undefined {
@@ -235,14 +276,25 @@ export async function recordPayments(tx: Queryable, input: Parameters<typeof pay
   if (rows) await runParts(tx, [rows]);
 }
 
-function consentTotalsUpdate(used_totals: ReadonlyMap<string, bigint>): StatementPart | undefined {
+/**
+ * Sets each consent's used total, provided the consent is still authorised with the total the
+ * plan started from. The check runs on the row as the update locks it (a row another
+ * transaction changed is re-read first), so it holds until the commit; a consent that changed
+ * since the read fails the statement as a serialization failure (consent_changed_since_read,
+ * migration 0018), which the ledger writer retries on fresh rows. A plan that locked its
+ * consents as it read them passes the check trivially.
+ */
+function consentTotalsUpdate(used_totals: ReadonlyMap<string, { read: bigint; used: bigint }>): StatementPart | undefined {
   if (used_totals.size === 0) return undefined;
-  const ids = [...used_totals.keys()];
+  // In id order, the order every writer of several consents takes their row locks in.
+  const ids = [...used_totals.keys()].sort();
   return {
     statements: (first) => [
-      `UPDATE consents c SET amount_used_minor = u.used FROM unnest($${first}::uuid[], $${first + 1}::int8[]) AS u(id, used) WHERE c.id = u.id`,
+      `UPDATE consents c
+          SET amount_used_minor = CASE WHEN c.status = 'authorised' AND c.amount_used_minor = u.read THEN u.used ELSE consent_changed_since_read(c.id) END
+         FROM unnest($${first}::uuid[], $${first + 1}::int8[], $${first + 2}::int8[]) AS u(id, read, used) WHERE c.id = u.id`,
     ],
-    params: [ids, ids.map((id) => used_totals.get(id)!.toString())],
+    params: [ids, ids.map((id) => used_totals.get(id)!.read.toString()), ids.map((id) => used_totals.get(id)!.used.toString())],
   };
 }
 

@@ -7,20 +7,36 @@
 import { derivedUuid } from '../db/uuid.js';
 import type { PendingState, TransferInput, AccountId, TransferId } from '../ledger/types.js';
 import type { OutboxEvent } from '../events/outbox.js';
+import { OB_PAYMENT_TRANSFER_CODE } from '../ledger/reserved-codes.js';
 
-/** Transfer code of open-banking payments: a bank may put a risk transfer policy on it. */
-export const OB_PAYMENT_TRANSFER_CODE = 7001;
+export { OB_PAYMENT_TRANSFER_CODE };
+
+const UUID_TEXT = "'^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$'";
+
+/** SQL: the payment id a transfer `t` names in its metadata, as a uuid (null unless it is one). */
+export const PAYMENT_ID_OF_TRANSFER = `CASE WHEN t.metadata->>'payment_id' ~ ${UUID_TEXT} THEN (t.metadata->>'payment_id')::uuid END`;
 
 /**
- * SQL joining a transfer `t` to the payment `p` it made, through the payment id in the
- * transfer's metadata (every payment's transfer names it) and confirmed by p.transfer_id =
- * t.id, so a transfer that merely names a payment joins nothing. It reaches ob_payments by
- * its primary key: the table keeps no index on transfer_id, which every payment would pay
- * for on the ledger writer's serial path.
+ * SQL true for a transfer `t` that is a payment's own: the payments' code (reserved: the
+ * ledger's API refuses new transfers with it, so only this layer makes them, always with the
+ * metadata paymentTransfer gives them), and not a post or void of one.
  */
-export const PAYMENT_OF_TRANSFER = `ob_payments p ON p.id = CASE
-    WHEN t.code = ${OB_PAYMENT_TRANSFER_CODE} AND t.metadata->>'payment_id' ~ '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' THEN (t.metadata->>'payment_id')::uuid
-  END AND p.transfer_id = t.id`;
+export const IS_PAYMENT_TRANSFER = `(t.code = ${OB_PAYMENT_TRANSFER_CODE} AND t.pending_id IS NULL AND t.metadata ? 'consent_id')`;
+
+/** SQL true for a payment's transfer `t` that completed its payment when it was made: not held by the risk gate (TransferFlags.pending). */
+export const COMPLETING_PAYMENT_TRANSFER = `(${IS_PAYMENT_TRANSFER} AND t.flags & 2 = 0)`;
+
+/**
+ * SQL columns of a payment completed with its transfer `t`, as PAYMENT_COLUMNS reads a stored
+ * row: such a payment has no row of its own (payment-group.ts); its transfer records all of
+ * it, and its time is the transfer's. The fields are read from the metadata as this layer
+ * wrote them (lowercase uuids as text), with no further check: the relays read every
+ * payment's transfer this way, and a regular-expression check per row had doubled their query.
+ */
+export const COMPLETED_PAYMENT_OF_TRANSFER = `t.metadata->>'payment_id' AS id, t.metadata->>'consent_id' AS consent_id, t.metadata->>'client_id' AS client_id,
+  t.metadata->>'customer_id' AS customer_id, t.debit_account_id::text AS debtor_account_id, t.credit_account_id::text AS creditor_account_id,
+  t.amount AS amount_minor, t.currency, t.metadata->>'reference' AS reference, 'completed'::text AS status, NULL::text AS reason_code,
+  t.id::text AS transfer_id, t.created_at, t.created_at AS updated_at`;
 
 /** A pending payment untouched for this long is settled by the sweep (or when it is read). */
 export const PAYMENT_SETTLE_GRACE_MS = 30_000;

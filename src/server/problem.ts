@@ -91,6 +91,7 @@ export const ERROR_CATALOG: Record<string, CatalogEntry> = {
   // accounts
   account_not_found: { status: 404, title: 'Account not found' },
   transfer_not_found: { status: 404, title: 'Transfer not found' },
+  transfer_code_reserved: { status: 422, title: "The transfer code is reserved for one of the platform's own domains" },
   api_key_not_found: { status: 404, title: 'API key not found' },
   // staff (docs/console.md)
   staff_token_required: { status: 403, title: 'This route needs a staff session token, not an API key' },

@@ -10,12 +10,42 @@ import { withDerivedEvents } from '../../src/events/derived-events.js';
 import { readAfter } from '../../src/events/relay-store.js';
 import { authoriseConsent } from '../../src/openbanking/consents-store.js';
 import { hashPassword } from '../../src/openbanking/customers.js';
+import { paymentTransferId } from '../../src/openbanking/payments.js';
 import { insertCustomer, linkAccount } from '../../src/openbanking/customers-store.js';
 import type { AppMode } from '../../src/openbanking/principal.js';
 import type { TestApp } from './app.js';
 import { uuid7 } from './http.js';
 import { createAccounts, mustTransfer, transfer } from './ledger.js';
 import { customerToken, makeConsent, type ConsentOptions, type TestPartner } from './openbanking.js';
+
+/**
+ * A payment's own fields (what paymentTransfer reads, and a row adds its status and times to),
+ * for tests that build one outside the API: `payer` pays `creditor_account_id` in USD from
+ * their first account.
+ */
+export function paymentFields(input: {
+  id?: string;
+  consent_id: string;
+  client_id: string;
+  payer: FundedCustomer;
+  creditor_account_id: string;
+  amount_minor: bigint;
+  reference?: string | null;
+}) {
+  const id = input.id ?? uuid7();
+  return {
+    id,
+    consent_id: input.consent_id,
+    client_id: input.client_id,
+    customer_id: input.payer.customer_id,
+    debtor_account_id: input.payer.account_ids[0]!,
+    creditor_account_id: input.creditor_account_id,
+    amount_minor: input.amount_minor,
+    currency: 'USD',
+    reference: input.reference ?? null,
+    transfer_id: paymentTransferId(id),
+  };
+}
 
 export interface FundedCustomer {
   customer_id: string;

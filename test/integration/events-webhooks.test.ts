@@ -351,7 +351,7 @@ describe('webhooks', () => {
     const [debtor, creditor] = [uuidv7() as AccountId, uuidv7() as AccountId];
     await app.ledger.createAccounts([debtor, creditor].map((id) => ({ id, currency: 'EUR', code: 1, flags: 0 })));
     const [held] = await app.ledger.submitTransfers([
-      { id: transfer as TransferId, debit_account_id: debtor, credit_account_id: creditor, amount: 100n, code: OB_PAYMENT_TRANSFER_CODE, flags: TransferFlags.pending, timeout_seconds: 60, metadata: { payment_id: payment, client_id: 'shop' } },
+      { id: transfer as TransferId, debit_account_id: debtor, credit_account_id: creditor, amount: 100n, code: OB_PAYMENT_TRANSFER_CODE, flags: TransferFlags.pending, timeout_seconds: 60, metadata: { payment_id: payment, consent_id: consent, client_id: 'shop', customer_id: 'cust-1' } },
     ]);
     expect(held!.ok).toBe(true);
     await t.db.query(

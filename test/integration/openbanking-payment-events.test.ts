@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, startTestApp, type TestApp } from '../helpers/app.js';
-import { Client, uuid7 } from '../helpers/http.js';
+import { Client, expectProblem, uuid7 } from '../helpers/http.js';
 import { registerTestApp, type TestPartner } from '../helpers/openbanking.js';
 import { fundedCustomer, grant, type FundedCustomer } from '../helpers/openbanking-data.js';
 import { derivedEventId } from '../../src/events/derived-events.js';
@@ -84,19 +84,26 @@ describe('the completed event a payment’s transfer tells', () => {
     expect(rows).toEqual([{ event_id: told.id, client_id: partner.client_id, topic: 'openbanking.payment.completed' }]);
   });
 
-  it('a transfer with a payment’s code and metadata but no payment behind it tells nothing', async () => {
+  it('the ledger API refuses a new transfer with the payments’ code (reserved), so no transfer can pose as a payment', async () => {
     const fake_payment = uuid7();
-    const res = await new Client(t.base, t.keys.rw).post('/v1/transfers', {
+    const forged = {
       id: paymentTransferId(fake_payment),
       debit_account_id: payer.account_ids[0],
       credit_account_id: shop.account_ids[0],
       amount: '10',
       code: OB_PAYMENT_TRANSFER_CODE,
-      metadata: { payment_id: fake_payment, client_id: partner.client_id, channel: 'open_banking' },
-    });
-    expect(res.status, res.text).toBe(201);
+      metadata: { payment_id: fake_payment, consent_id: uuid7(), client_id: partner.client_id, customer_id: payer.customer_id, channel: 'open_banking' },
+    };
+    const api = new Client(t.base, t.keys.rw);
+    const res = await api.post('/v1/transfers', forged);
+    expectProblem(res, 422, 'transfer_code_reserved');
+    expect(res.body.field).toBe('body.code');
+    const plain = { ...forged, id: uuid7(), code: 7000 };
+    const batch = await api.post('/v1/transfers', [plain, forged]);
+    expectProblem(batch, 422, 'transfer_code_reserved'); // the whole request: nothing of it applied
+    expect(batch.body.field).toBe('body[1].code');
+    for (const id of [forged.id, plain.id]) expect((await api.get(`/v1/transfers/${id}`)).status).toBe(404);
     const events = await allEvents();
-    expect(events.some((e) => e.topic === 'ledger.transfer.created' && e.data.id === paymentTransferId(fake_payment))).toBe(true);
     expect(events.filter((e) => e.data?.payment_id === fake_payment)).toEqual([]);
   });
 });

@@ -11,9 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, startTestApp, type TestApp } from '../helpers/app.js';
 import { Client, expectProblem, uuid7 } from '../helpers/http.js';
 import { clientToken, registerTestApp, type TestPartner } from '../helpers/openbanking.js';
-import { eventsOf, fundedCustomer, grant, postedBalance, usedOnConsent, type FundedCustomer } from '../helpers/openbanking-data.js';
+import { eventsOf, fundedCustomer, grant, paymentFields, postedBalance, usedOnConsent, type FundedCustomer } from '../helpers/openbanking-data.js';
 import { allCases, defaultRulesPlus, deployRules, storedDecision } from '../helpers/risk.js';
-import { OB_PAYMENT_TRANSFER_CODE, paymentTransfer, paymentTransferId } from '../../src/openbanking/payments.js';
+import { OB_PAYMENT_TRANSFER_CODE, paymentTransfer, paymentTransferId, type Payment } from '../../src/openbanking/payments.js';
+import { getPayment, listPayments, recordPayments } from '../../src/openbanking/payments-store.js';
 
 let t: TestApp<ManualClock>;
 let partner: TestPartner;
@@ -22,6 +23,18 @@ let shop: FundedCustomer;
 const pay = (token: string, body: Record<string, unknown>) =>
   new Client(t.base, token).post('/open-banking/v1/payments', body, { headers: { 'idempotency-key': uuid7() } });
 const paymentBody = (over: Record<string, unknown> = {}): Record<string, unknown> & { id: string } => ({ id: uuid7(), creditor_account_id: shop.account_ids[0], amount_minor: '100', currency: 'USD', ...over });
+
+/** A consent's payments as the store lists them (rows and payments' transfers), every page. */
+async function storedPayments(consent_id: string): Promise<Payment[]> {
+  const all: Payment[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listPayments(t.testDb.db, { consent_id, limit: 7, cursor });
+    all.push(...page.items);
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor);
+  return all;
+}
 
 beforeAll(async () => {
   t = await startTestApp({ clock: new ManualClock(Date.UTC(2026, 5, 1)) });
@@ -96,15 +109,14 @@ describe('a burst of payments under one consent, sharing batches', () => {
     });
 
     // Stored payments: exactly the completed ones plus the magic rejection, each with one event.
-    const { rows } = await t.testDb.db.query<{ id: string; status: string; reason_code: string | null }>(
-      'SELECT id::text AS id, status, reason_code FROM ob_payments WHERE consent_id = $1',
-      [consent_id],
-    );
+    const rows = await storedPayments(consent_id);
     expect(rows.filter((r) => r.status === 'completed').map((r) => r.id).sort()).toEqual([...completedIds].sort());
+    // The completed ones are recorded by their transfers alone: no row of their own.
+    expect((await t.testDb.db.query('SELECT id FROM ob_payments WHERE id = ANY($1::uuid[])', [[...completedIds]])).rows).toEqual([]);
     const magic = bodies[MAGIC]!;
     expect(magic.amount_minor).toBe('666');
     const magicStored = answers[MAGIC]!.body.code === 'exceeds_credits';
-    expect(rows.filter((r) => r.status === 'rejected')).toEqual(magicStored ? [{ id: magic.id, status: 'rejected', reason_code: 'exceeds_credits' }] : []);
+    expect(rows.filter((r) => r.status === 'rejected').map(({ id, status, reason_code }) => ({ id, status, reason_code }))).toEqual(magicStored ? [{ id: magic.id, status: 'rejected', reason_code: 'exceeds_credits' }] : []);
     for (const id of completedIds) expect((await eventsOf(t, id)).map((e) => e.topic)).toEqual(['openbanking.payment.completed']);
     expect((await eventsOf(t, magic.id as string)).map((e) => e.topic)).toEqual(magicStored ? ['openbanking.payment.rejected'] : []);
   });
@@ -119,8 +131,8 @@ describe('a burst of payments under one consent, sharing batches', () => {
     answers.filter((r) => r.status !== 201).forEach((r) => expectProblem(r, 422, 'exceeds_credits'));
     expect(await usedOnConsent(t, consent_id)).toBe(900n);
     expect(await postedBalance(t, payer.account_ids[0]!)).toBe(100n);
-    const { rows } = await t.testDb.db.query<{ status: string; n: string }>('SELECT status, count(*)::text AS n FROM ob_payments WHERE consent_id = $1 GROUP BY status ORDER BY status', [consent_id]);
-    expect(rows).toEqual([{ status: 'completed', n: '3' }, { status: 'rejected', n: '7' }]);
+    const statuses = (await storedPayments(consent_id)).map((p) => `${p.status} ${p.reason_code ?? ''}`.trim());
+    expect(statuses.sort()).toEqual([...Array(3).fill('completed'), ...Array(7).fill('rejected exceeds_credits')]);
   });
 });
 
@@ -146,6 +158,45 @@ describe('listing payments', () => {
     const other = await registerTestApp(t, { mode: 'sandbox', name: 'Other shop' });
     expectProblem(await new Client(t.base, await clientToken(t, other)).get(`/open-banking/v1/payments?consent_id=${consent_id}`), 404, 'consent_not_found');
     expectProblem(await client.get('/open-banking/v1/payments'), 400, 'invalid_request', 'querystring.consent_id');
+  });
+
+  it('rows and payments recorded by their transfer alone merge into one list, each payment once, ties in time ordered by id', async () => {
+    const payer = await fundedCustomer(t, { funds: [10_000n] });
+    const { consent_id, token } = await grant(t, partner, payer, [payer.account_ids[0]!], { kind: 'payment_initiation', payment: { currency: 'USD', amount_limit_minor: 10_000n } });
+    // All in the same millisecond (the clock stands still): only the ids order them.
+    const ids: string[] = [];
+    for (const amount of ['100', '666', '200', '666', '300']) {
+      const body = paymentBody({ amount_minor: amount });
+      expect((await pay(token, body)).status).toBeLessThan(500);
+      ids.push(body.id);
+    }
+    // A payment with both a row and its transfer, as payments completed before migration 0019 are: the row is its record.
+    const legacy = uuid7();
+    const legacyPayment = paymentFields({ id: legacy, consent_id, client_id: partner.client_id, payer, creditor_account_id: shop.account_ids[0]!, amount_minor: 50n, reference: 'from before' });
+    expect((await t.app.ledger.submitTransfers([paymentTransfer(legacyPayment)]))[0]!.ok).toBe(true);
+    const now = t.clock.now();
+    await t.testDb.db.transaction((tx) => recordPayments(tx, { used_totals: new Map(), payments: [{ ...legacyPayment, status: 'completed', reason_code: null, created_at: now, updated_at: now }] }));
+    ids.push(legacy);
+
+    const listed = await storedPayments(consent_id);
+    expect(listed.map((p) => p.id)).toEqual([...ids].sort().reverse());
+    expect(listed.map((p) => `${p.amount_minor} ${p.status}`)).toEqual(
+      [...ids].sort().reverse().map((id) => ({ [ids[0]!]: '100 completed', [ids[1]!]: '666 rejected', [ids[2]!]: '200 completed', [ids[3]!]: '666 rejected', [ids[4]!]: '300 completed', [legacy]: '50 completed' })[id]),
+    );
+    expect(listed.find((p) => p.id === legacy)).toMatchObject({ reference: 'from before', transfer_id: paymentTransferId(legacy) });
+    const rowIds = (await t.testDb.db.query<{ id: string }>('SELECT id::text AS id FROM ob_payments WHERE consent_id = $1 ORDER BY id', [consent_id])).rows.map((r) => r.id);
+    expect(rowIds).toEqual([ids[1], ids[3], legacy].sort()); // the rejected ones and the legacy row; the completed ones have none
+    // Through the API, two at a time across both kinds of record: the same list.
+    const client = new Client(t.base, await clientToken(t, partner));
+    const paged: string[] = [];
+    let cursor = '';
+    do {
+      const page = await client.get(`/open-banking/v1/payments?consent_id=${consent_id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status, page.text).toBe(200);
+      paged.push(...page.body.data.map((p: any) => p.id));
+      cursor = page.body.next_cursor ?? '';
+    } while (cursor);
+    expect(paged).toEqual(listed.map((p) => p.id));
   });
 });
 
@@ -180,6 +231,8 @@ describe("the risk engine's gate on payments (a policy on the payment transfer c
     expect((await analyst.post(`/v1/risk/cases/${held.id}/approve`, { comment: 'known shop' })).status).toBe(200);
     const read = await new Client(t.base, token).get(`/open-banking/v1/payments/${body.id}`);
     expect(read.body).toMatchObject({ status: 'completed', reason_code: null });
+    // Listed once, from its row: neither its held transfer nor the post that completed it is another payment.
+    expect((await storedPayments(consent_id)).map((p) => [p.id, p.status])).toEqual([[body.id, 'completed']]);
     expect(await postedBalance(t, payer.account_ids[0]!)).toBe(8_500n);
     expect(await usedOnConsent(t, consent_id)).toBe(1_500n);
     expect((await eventsOf(t, body.id)).map((e) => e.topic)).toEqual(['openbanking.payment.completed']);
@@ -235,36 +288,46 @@ describe('a held transfer that never reached the ledger (screened, then refused 
   });
 });
 
-describe("a payment whose transfer id is taken already (the batch's first attempt takes it as new)", () => {
-  it('the same transfer: the retry finds it and the payment completes without moving money twice; another transfer: rejected, reservation given back', async () => {
+describe("a payment whose transfer is in the ledger already", () => {
+  const draft = (payer: FundedCustomer, consent_id: string, id: string, amount_minor: bigint) =>
+    paymentFields({ id, consent_id, client_id: partner.client_id, payer, creditor_account_id: shop.account_ids[0]!, amount_minor });
+  const retries = async () => {
+    const text = (await new Client(t.base, t.keys.metrics).get('/metrics')).text;
+    return Number(/^capillary_ledger_batch_retries_total (\d+)/m.exec(text)?.[1] ?? 'NaN');
+  };
+
+  it("the payment's own transfer is the payment: the same request again is a replay (200), another body a 409; nothing moves twice", async () => {
     const payer = await fundedCustomer(t, { funds: [10_000n] });
     const { consent_id, token } = await grant(t, partner, payer, [payer.account_ids[0]!], { kind: 'payment_initiation', payment: { currency: 'USD', amount_limit_minor: 10_000n } });
     const shopBefore = await postedBalance(t, shop.account_ids[0]!);
-    const draft = (id: string, amount_minor: bigint) => ({
-      id, transfer_id: paymentTransferId(id), debtor_account_id: payer.account_ids[0]!, creditor_account_id: shop.account_ids[0]!, amount_minor, currency: 'USD',
-      customer_id: payer.customer_id, client_id: partner.client_id, consent_id, reference: null,
-    });
-
-    const retries = async () => {
-      const text = (await new Client(t.base, t.keys.metrics).get('/metrics')).text;
-      return Number(/^capillary_ledger_batch_retries_total (\d+)/m.exec(text)?.[1] ?? 'NaN');
-    };
     const same = uuid7();
-    const [early] = await t.app.ledger.submitTransfers([paymentTransfer(draft(same, 700n))]);
+    const [early] = await t.app.ledger.submitTransfers([paymentTransfer(draft(payer, consent_id, same, 700n))]);
     expect(early!.ok).toBe(true);
     const retriesBefore = await retries();
-    const paid = await pay(token, { id: same, creditor_account_id: shop.account_ids[0], amount_minor: '700', currency: 'USD' });
-    expect(paid.status, paid.text).toBe(201);
-    expect(await retries()).toBe(retriesBefore + 1); // the first attempt took the id as new and met the unique violation
-    expect(paid.body).toMatchObject({ status: 'completed' });
-    expect(await postedBalance(t, shop.account_ids[0]!)).toBe(shopBefore + 700n); // once
-    expect(await usedOnConsent(t, consent_id)).toBe(700n);
 
+    const again = await pay(token, { id: same, creditor_account_id: shop.account_ids[0], amount_minor: '700', currency: 'USD' });
+    expect(again.status, again.text).toBe(200);
+    expect(again.body).toMatchObject({ id: same, status: 'completed', amount_minor: '700', transfer_id: paymentTransferId(same) });
+    expectProblem(await pay(token, { id: same, creditor_account_id: shop.account_ids[0], amount_minor: '900', currency: 'USD' }), 409, 'exists_with_different_fields');
+    expect(await retries()).toBe(retriesBefore); // the group's read found the transfer: no batch ran again
+    expect(await postedBalance(t, shop.account_ids[0]!)).toBe(shopBefore + 700n); // once
+    expect(await usedOnConsent(t, consent_id)).toBe(0n); // reserved by nobody: the transfer was made outside the layer's batch
+  });
+
+  it("another transfer holding the payment's transfer id: the first attempt takes the id as new, the retry finds it; the payment is rejected and gives its reservation back", async () => {
+    const payer = await fundedCustomer(t, { funds: [10_000n] });
+    const { consent_id, token } = await grant(t, partner, payer, [payer.account_ids[0]!], { kind: 'payment_initiation', payment: { currency: 'USD', amount_limit_minor: 10_000n } });
+    const shopBefore = await postedBalance(t, shop.account_ids[0]!);
     const other = uuid7();
-    const [taken] = await t.app.ledger.submitTransfers([paymentTransfer(draft(other, 5n))]);
+    const [taken] = await t.app.ledger.submitTransfers([{ ...paymentTransfer(draft(payer, consent_id, other, 5n)), code: 7000, metadata: { note: 'not a payment' } }]);
     expect(taken!.ok).toBe(true);
-    expectProblem(await pay(token, { id: other, creditor_account_id: shop.account_ids[0], amount_minor: '900', currency: 'USD' }), 409, 'exists_with_different_fields');
-    expect(await usedOnConsent(t, consent_id)).toBe(700n);
-    expect(await postedBalance(t, shop.account_ids[0]!)).toBe(shopBefore + 705n);
+    const retriesBefore = await retries();
+
+    const refused = await pay(token, { id: other, creditor_account_id: shop.account_ids[0], amount_minor: '900', currency: 'USD' });
+    expectProblem(refused, 409, 'exists_with_different_fields');
+    expect(await retries()).toBe(retriesBefore + 1); // the unique violation of the first attempt
+    expect(await usedOnConsent(t, consent_id)).toBe(0n);
+    expect(await postedBalance(t, shop.account_ids[0]!)).toBe(shopBefore + 5n);
+    expect((await getPayment(t.testDb.db, other))).toMatchObject({ status: 'rejected', reason_code: 'exists_with_different_fields' });
   });
 });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, startTestApp, type TestApp } from '../helpers/app.js';
 import { Client, expectProblem, mapPool, uuid7 } from '../helpers/http.js';
 import { clientToken, customerToken, registerTestApp, type TestPartner } from '../helpers/openbanking.js';
-import { eventsOf, fundedCustomer, grant, postedBalance, usedOnConsent, type FundedCustomer } from '../helpers/openbanking-data.js';
+import { eventsOf, fundedCustomer, grant, paymentFields, postedBalance, usedOnConsent, type FundedCustomer } from '../helpers/openbanking-data.js';
 import { recordPayments, reserveOnConsent } from '../../src/openbanking/payments-store.js';
 import { paymentTransfer, paymentTransferId, PAYMENT_SETTLE_GRACE_MS } from '../../src/openbanking/payments.js';
 
@@ -173,29 +173,14 @@ describe('sandbox magic amounts', () => {
 describe('pending payments stored before their transfer (rows from before payments rode the ledger batch)', () => {
   /** A payment as the earlier two-step path could leave it at a crash: reserved and stored pending; `transferred` says whether its transfer committed. */
   async function crashedPayment(consent_id: string, customer: FundedCustomer, amount: bigint, transferred: boolean): Promise<string> {
-    const id = uuid7();
+    const payment = paymentFields({ consent_id, client_id: partner.client_id, payer: customer, creditor_account_id: shop.account_ids[0]!, amount_minor: amount });
+    const id = payment.id;
     const now = t.clock.now();
     await t.testDb.db.transaction(async (tx) => {
       expect(await reserveOnConsent(tx, consent_id, amount, now)).toBe(true);
-      await recordPayments(tx, { used_totals: new Map(), payments: [{
-        id,
-        consent_id,
-        client_id: partner.client_id,
-        customer_id: customer.customer_id,
-        debtor_account_id: customer.account_ids[0]!,
-        creditor_account_id: shop.account_ids[0]!,
-        amount_minor: amount,
-        currency: 'USD',
-        reference: null,
-        transfer_id: paymentTransferId(id),
-        status: 'pending',
-        reason_code: null,
-        created_at: now,
-        updated_at: now,
-      }] });
+      await recordPayments(tx, { used_totals: new Map(), payments: [{ ...payment, status: 'pending', reason_code: null, created_at: now, updated_at: now }] });
     });
     if (transferred) {
-      const payment = { id, consent_id, client_id: partner.client_id, customer_id: customer.customer_id, debtor_account_id: customer.account_ids[0]!, creditor_account_id: shop.account_ids[0]!, amount_minor: amount, currency: 'USD', reference: null, transfer_id: paymentTransferId(id) };
       const [r] = await t.app.ledger.submitTransfers([paymentTransfer(payment)]);
       expect(r!.ok).toBe(true);
     }
