@@ -24,7 +24,7 @@ CREATE TRIGGER consents_never_truncated
 
 -- Nor is ob_payments indexed on transfer_id: a transfer id is derived from its payment's id
 -- (unique), and the readers that start from a transfer (the outbox relays) reach the payment
--- through the payment id in the transfer's metadata, by primary key (since migration 0019 they
--- read the payment from the transfer itself). The index cost every payment another random
--- insert on the writer's serial path.
+-- through the payment id in the transfer's metadata, by primary key (PAYMENT_OF_TRANSFER in
+-- src/openbanking/payments.ts). The index cost every payment another random insert on the
+-- writer's serial path.
 ALTER TABLE ob_payments DROP CONSTRAINT ob_payments_transfer_id_key;

@@ -13,6 +13,15 @@
 -- (on the metadata, the flags) it took the index to be tiny and scanned all of it beside the
 -- primary key for lookups of transfers by id. The payment id is compared bytewise
 -- (COLLATE "C"): lowercase uuid text then sorts as the uuids do, whatever the collation.
-CREATE INDEX transfers_payment_consent_idx
+--
+-- Building it scans the whole transfers table and, inside this migration's transaction,
+-- holds writes to it meanwhile. On a large ledger build it first, while the previous version
+-- still serves, with the same name and definition and CONCURRENTLY (which does not hold
+-- writes), outside any transaction:
+--   CREATE INDEX CONCURRENTLY transfers_payment_consent_idx
+--     ON transfers ((metadata->>'consent_id'), created_at DESC, (metadata->>'payment_id') COLLATE "C" DESC)
+--     WHERE code = 7001;
+-- This migration then finds it and builds nothing.
+CREATE INDEX IF NOT EXISTS transfers_payment_consent_idx
   ON transfers ((metadata->>'consent_id'), created_at DESC, (metadata->>'payment_id') COLLATE "C" DESC)
   WHERE code = 7001;
