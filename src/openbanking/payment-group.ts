@@ -28,7 +28,7 @@ import type { AccountState, TransferInput, TransferResult } from '../ledger/type
 import type { JoinedWork, LedgerWriter } from '../ledger/writer.js';
 import type { Refusal } from './consents.js';
 import { forgetConsent } from './consents-store.js';
-import { planPayments, type PaymentPlan, type PlannedPayment } from './payment-plan.js';
+import { planPayments, type ConsentTotals, type PaymentPlan, type PlannedPayment } from './payment-plan.js';
 import { paymentEvent, settlementOfCommitted, type Payment } from './payments.js';
 import { paymentRows, readGroupFacts } from './payments-store.js';
 
@@ -59,8 +59,8 @@ class PaymentGroup implements JoinedWork<DraftOutcome[]> {
   private plans: PaymentPlan[] = [];
   private attempts = 0;
   private usedTotals = new Map<string, bigint>();
-  /** The used total each consent had when plan read it, which the write checks is still so. */
-  private readTotals = new Map<string, bigint>();
+  /** The consents as plan read them: the write checks each is still so. */
+  private consentsRead: ReadonlyMap<string, ConsentTotals> = new Map();
   locked_accounts: ReadonlyMap<string, AccountState> | undefined;
 
   constructor(readonly transfers_max: number) {}
@@ -101,7 +101,7 @@ class PaymentGroup implements JoinedWork<DraftOutcome[]> {
     const { plans, used_totals } = planPayments(drafts.map(plannedOf), { ...facts, now });
     this.plans = plans;
     this.usedTotals = used_totals;
-    this.readTotals = new Map([...used_totals.keys()].map((id) => [id, facts.consents.get(id)!.amount_used_minor]));
+    this.consentsRead = facts.consents;
     return drafts.flatMap((d, i) => (plans[i]!.kind === 'accepted' && d.transfer.ok ? [d.transfer.input] : []));
   }
 
@@ -156,7 +156,7 @@ class PaymentGroup implements JoinedWork<DraftOutcome[]> {
     const rows = stored.filter((p) => p.status !== 'completed');
     const events = rows.filter((p) => p.status === 'rejected').map((p) => paymentEvent(p, now));
     released.forEach(forgetConsent); // a lower total: the access check must not refuse on the old one
-    const totals = new Map([...usedTotals].map(([id, used]) => [id, { read: this.readTotals.get(id)!, used }]));
+    const totals = new Map([...usedTotals].map(([id, used]) => [id, { read: this.consentsRead.get(id)!.amount_used_minor, used }]));
     return { outcome: outcomes, rows: paymentRows({ used_totals: totals, payments: rows, events }) };
   }
 }

@@ -16,7 +16,15 @@ import { COMPLETED_PAYMENT_OF_TRANSFER, COMPLETING_PAYMENT_TRANSFER, IS_PAYMENT_
 const PAYMENT_COLUMNS = `id::text AS id, consent_id::text AS consent_id, client_id, customer_id, debtor_account_id::text AS debtor_account_id,
   creditor_account_id::text AS creditor_account_id, amount_minor, currency, reference, status, reason_code,
   transfer_id::text AS transfer_id, created_at, updated_at`;
-const PAYMENT_NAMES = 'id, consent_id, client_id, customer_id, debtor_account_id, creditor_account_id, amount_minor, currency, reference, status, reason_code, transfer_id, created_at, updated_at';
+
+/** ob_payments' columns and their types, in the table's order. */
+const PAYMENT_ROW_COLUMNS: readonly (readonly [keyof Payment, string])[] = [
+  ['id', 'uuid'], ['consent_id', 'uuid'], ['client_id', 'text'], ['customer_id', 'text'], ['debtor_account_id', 'uuid'], ['creditor_account_id', 'uuid'],
+  ['amount_minor', 'int8'], ['currency', 'text'], ['reference', 'text'], ['status', 'text'], ['reason_code', 'text'], ['transfer_id', 'uuid'],
+  ['created_at', 'timestamptz'], ['updated_at', 'timestamptz'],
+];
+/** The same names as a select or insert list. */
+const PAYMENT_NAMES = PAYMENT_ROW_COLUMNS.map(([name]) => name).join(', ');
 
 /**
  * A payment has a row in ob_payments unless it completed with its transfer (nearly every
@@ -321,16 +329,9 @@ function paymentsInsert(payments: readonly Payment[]): StatementPart | undefined
   }));
   return {
     statements: (first) => [
-      `INSERT INTO ob_payments (${PAYMENT_ROW_COLUMNS.map(([name]) => name).join(', ')})
+      `INSERT INTO ob_payments (${PAYMENT_NAMES})
        SELECT * FROM jsonb_to_recordset($${first}::jsonb) AS r(${PAYMENT_ROW_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')})`,
     ],
     params: [JSON.stringify(rows)],
   };
 }
-
-/** ob_payments' columns and their types, in the table's order. */
-const PAYMENT_ROW_COLUMNS: readonly (readonly [keyof Payment, string])[] = [
-  ['id', 'uuid'], ['consent_id', 'uuid'], ['client_id', 'text'], ['customer_id', 'text'], ['debtor_account_id', 'uuid'], ['creditor_account_id', 'uuid'],
-  ['amount_minor', 'int8'], ['currency', 'text'], ['reference', 'text'], ['status', 'text'], ['reason_code', 'text'], ['transfer_id', 'uuid'],
-  ['created_at', 'timestamptz'], ['updated_at', 'timestamptz'],
-];

@@ -115,6 +115,7 @@ describe('a consent that changes between the group read and its write', () => {
     const { groups, seen } = groupsWith(async () => {});
     const outcomes = await Promise.all([draft(payer, consent_id, 700n), draft(payer, consent_id, 800n)].map((d) => groups.carry(d)));
     expect(outcomes.map((o) => stored(o)?.status)).toEqual(['completed', 'completed']);
+    expect(seen.attempts.length).toBeGreaterThan(0);
     expect(seen.attempts.every((a) => a === 1)).toBe(true);
     expect(await usedOnConsent(t, consent_id)).toBe(1_500n);
   });
