@@ -40,6 +40,16 @@ describe('planPayments', () => {
     expect(r.used_totals).toEqual(new Map([['c1', 1_000n]]));
   });
 
+  it('names the consents a limit refusal was decided on (their write needs the total as read), and only those', () => {
+    const r = plan(
+      [payment({ amount_minor: 600n }), payment({ amount_minor: 500n }), payment({ consent_id: 'c2', amount_minor: 100n }), payment({ consent_id: 'c3' })],
+      [consent(), consent({ id: 'c2' }), consent({ id: 'c3', status: 'revoked' })],
+    );
+    expect(kinds(r)).toEqual(['accepted', 'consent_limit_exceeded', 'accepted', 'consent_revoked']);
+    expect(r.limit_refused).toEqual(new Set(['c1']));
+    expect(plan([payment()]).limit_refused.size).toBe(0);
+  });
+
   it('a member that moves no money (blocked, sandbox magic) is checked but reserves nothing', () => {
     const r = plan([payment({ amount_minor: 900n, moves_money: false }), payment({ amount_minor: 900n }), payment({ amount_minor: 2_000n, moves_money: false })]);
     expect(kinds(r)).toEqual(['accepted', 'accepted', 'consent_limit_exceeded']);

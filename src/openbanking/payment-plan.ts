@@ -1,10 +1,10 @@
 /**
  * The pure decision for a group of payments the ledger writer is about to carry in one
  * transaction: which are replays, which are refused (creditor, consent status, limit), and
- * which reserve their amount on the consent. The group's consent rows are locked while this
- * runs, so the running totals here are the truth; members are taken in arrival order, so an
- * earlier payment may use up the limit a later one needed, exactly as if they had come one
- * by one.
+ * which reserve their amount on the consent. The consents' figures are as the group read them,
+ * and the write checks they still allow what was decided (payments-store.ts,
+ * consentTotalsUpdate); members are taken in arrival order, so an earlier payment may use up
+ * the limit a later one needed, exactly as if they had come one by one.
  */
 import { effectiveStatus, type Consent, type Refusal } from './consents.js';
 
@@ -37,6 +37,12 @@ export interface GroupPlan {
   plans: PaymentPlan[];
   /** The new used total of every consent a member reserved on. */
   used_totals: Map<string, bigint>;
+  /**
+   * The consents on which a member was refused for the limit: that refusal holds only for the
+   * used total plan read, so the write must find exactly that total (payments-store.ts,
+   * consentTotalsUpdate). Elsewhere the plan only ever adds to a total.
+   */
+  limit_refused: Set<string>;
 }
 
 export function planPayments(
@@ -45,6 +51,7 @@ export function planPayments(
 ): GroupPlan {
   const seen = new Set<string>();
   const used = new Map<string, bigint>();
+  const limitRefused = new Set<string>();
   const plans = members.map((m): PaymentPlan => {
     if (facts.existing.has(m.id) || seen.has(m.id)) return { kind: 'exists' };
     seen.add(m.id);
@@ -57,11 +64,14 @@ export function planPayments(
     }
     const consent = facts.consents.get(m.consent_id);
     const refusal = consentRefusal(consent, used.get(m.consent_id), m.amount_minor, facts.now);
-    if (refusal) return { kind: 'refused', refusal };
+    if (refusal) {
+      if (refusal.code === 'consent_limit_exceeded') limitRefused.add(m.consent_id);
+      return { kind: 'refused', refusal };
+    }
     if (m.moves_money) used.set(m.consent_id, (used.get(m.consent_id) ?? consent!.amount_used_minor) + m.amount_minor);
     return { kind: 'accepted' };
   });
-  return { plans, used_totals: used };
+  return { plans, used_totals: used, limit_refused: limitRefused };
 }
 
 /** Why the consent cannot take this amount now, or undefined; `usedSoFar` is the total after earlier members of the group. */

@@ -200,12 +200,12 @@ const parsedJson = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v)
  * Everything a group's plan reads, in one round trip (amounts and times as text: JSON numbers
  * would round them). With `account_ids`, the same statement also locks those accounts for
  * the ledger (accountLockClause) and returns them. The consents are read without a lock (the
- * write checks that they did not change meanwhile: consentTotalsUpdate) unless
+ * write checks they still allow the plan: consentTotalsUpdate) unless
  * `lock_consents`; then they are locked in id order, after the accounts when those are locked
  * here too: the order of an unlocked read's write, accounts then consents.
  */
 export async function readGroupFacts(
-  tx: Queryable,
+  db: Queryable,
   input: {
     /** The payments' ids, and their (derived) transfer ids, in the same order. */
     payment_ids: string[];
@@ -218,7 +218,7 @@ export async function readGroupFacts(
 ): Promise<GroupFacts> {
   const accountLock = input.account_ids ? accountLockClause('$5', 'locked_accounts') : undefined;
   const consentLock = input.lock_consents ? `${accountLock ? ' AND (SELECT count(*) FROM locked_accounts) >= 0' : ''} ORDER BY id FOR UPDATE` : '';
-  const { rows } = await tx.query<{ existing: unknown; transferred: unknown; consents: unknown; creditors: unknown; accounts?: unknown }>(
+  const { rows } = await db.query<{ existing: unknown; transferred: unknown; consents: unknown; creditors: unknown; accounts?: unknown }>(
     `WITH ${accountLock ? `locked_accounts AS (${accountLock.sql}), ` : ''}consent_rows AS (
        SELECT id, status, expires_at, amount_limit_minor, amount_used_minor FROM consents WHERE id = ANY($2::uuid[])${consentLock}
      )
@@ -255,8 +255,11 @@ export async function readGroupFacts(
  * release) forgets the consent itself.
  */
 export function paymentRows(input: {
-  /** Each consent's new used total, and the total it was planned from (as read). */
-  used_totals: ReadonlyMap<string, { read: bigint; used: bigint }>;
+  /**
+   * Each consent's new used total, the total it was planned from (as read), and whether the
+   * write needs exactly that total (a member was refused for the limit: ConsentTotalsWrite).
+   */
+  used_totals: ReadonlyMap<string, ConsentTotalsWrite>;
   payments: readonly Payment[];
   events?: readonly OutboxEvent[];
 }): StatementPart | undefined {
@@ -284,25 +287,42 @@ export async function recordPayments(tx: Queryable, input: Parameters<typeof pay
   if (rows) await runParts(tx, [rows]);
 }
 
+/** What a payment group writes to one consent: the total it read, the total it planned, and whether it needs the one it read. */
+export interface ConsentTotalsWrite {
+  read: bigint;
+  used: bigint;
+  /** A member was refused for the limit, a refusal only the total read justifies. */
+  exact: boolean;
+}
+
 /**
- * Sets each consent's used total, provided the consent is still authorised with the total the
- * plan started from. The check runs on the row as the update locks it (a row another
- * transaction changed is re-read first), so it holds until the commit; a consent that changed
- * since the read fails the statement as a serialization failure (consent_changed_since_read,
- * migration 0018), which the ledger writer retries on fresh rows. A plan that locked its
- * consents as it read them passes the check trivially.
+ * Adds to each consent's used total what the group reserved on it (`used - read`), provided
+ * the consent is still authorised and the reservation is still allowed: the total is the
+ * one the plan read, or (unless `exact`) the reservation still fits the limit on top of the
+ * total as it now is. Every payment plan accepted was one that fits, so acceptances hold
+ * whatever was added meanwhile (a batch ahead, a red envelope's reservation) as long as the
+ * sum does; a limit refusal holds only for the total read. The check runs on the row as the
+ * update locks it (a row another transaction changed is re-read first), so it holds until
+ * the commit; a consent that no longer allows the plan fails the statement as a serialization
+ * failure (consent_changed_since_read, migration 0018), which the ledger writer retries on
+ * fresh rows. A plan that locked its consents as it read them passes the check trivially.
  */
-function consentTotalsUpdate(used_totals: ReadonlyMap<string, { read: bigint; used: bigint }>): StatementPart | undefined {
+function consentTotalsUpdate(used_totals: ReadonlyMap<string, ConsentTotalsWrite>): StatementPart | undefined {
   if (used_totals.size === 0) return undefined;
   // In id order, the order every writer of several consents takes their row locks in.
   const ids = [...used_totals.keys()].sort();
+  const writes = ids.map((id) => used_totals.get(id)!);
   return {
     statements: (first) => [
       `UPDATE consents c
-          SET amount_used_minor = CASE WHEN c.status = 'authorised' AND c.amount_used_minor = u.read THEN u.used ELSE consent_changed_since_read(c.id) END
-         FROM unnest($${first}::uuid[], $${first + 1}::int8[], $${first + 2}::int8[]) AS u(id, read, used) WHERE c.id = u.id`,
+          SET amount_used_minor = CASE
+                WHEN c.status = 'authorised' AND (c.amount_used_minor = u.read
+                  OR (NOT u.exact AND c.amount_used_minor + (u.used - u.read) <= c.amount_limit_minor))
+                THEN c.amount_used_minor + (u.used - u.read)
+                ELSE consent_changed_since_read(c.id) END
+         FROM unnest($${first}::uuid[], $${first + 1}::int8[], $${first + 2}::int8[], $${first + 3}::bool[]) AS u(id, read, used, exact) WHERE c.id = u.id`,
     ],
-    params: [ids, ids.map((id) => used_totals.get(id)!.read.toString()), ids.map((id) => used_totals.get(id)!.used.toString())],
+    params: [ids, writes.map((w) => w.read.toString()), writes.map((w) => w.used.toString()), writes.map((w) => w.exact)],
   };
 }
 
