@@ -43,15 +43,6 @@ export interface JoinedWork<R> {
    * makes a round trip fewer on the serial path. A work that does not is locked for as usual.
    */
   plan(tx: Queryable, now: Date, options?: { lock_accounts: boolean }): Promise<readonly TransferInput[]>;
-  /**
-   * Called while the batch ahead of this work's is about to commit (the work is next in the
-   * queue): the work may close itself to newcomers and start reading, on a connection of its
-   * own and outside any transaction, what its `plan` would otherwise read on the serial path.
-   * What it reads there can be stale by the time `plan` uses it (the batch ahead has not
-   * committed yet), so its write must check whatever it relies on, and a retried batch reads
-   * afresh. Called again at every attempt of the batch ahead: the work starts reading once.
-   */
-  prefetch?(db: Db): void;
   /** The accounts the last `plan` locked (with lock_accounts), by id. */
   locked_accounts?: ReadonlyMap<string, AccountState>;
   /** Writes the work's rows from the ledger's results, after the ledger's own writes. One of `settle` and `settleRows`. */
@@ -275,8 +266,6 @@ export class LedgerWriter {
       if (rows) parts.push(rows);
     });
     await persistBatch(tx, effects, accounts, now, parts);
-    // The commit's round trip is the serial path's longest wait: the next joined work reads meanwhile.
-    this.queue.find((r): r is Extract<Request, { kind: 'joined' }> => r.kind === 'joined')?.work.prefetch?.(this.db);
     for (const [i, request] of batch.entries()) {
       if (request.kind === 'joined' && request.work.settle) outcomes[i] = await request.work.settle(tx, results[i] as TransferResult[], now);
     }

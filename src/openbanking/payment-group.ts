@@ -4,9 +4,8 @@
  * as one JoinedWork, and in that batch's single transaction it
  *
  *   plan:   reads which ids exist, the creditors' currency and mode, and the consents
- *           (unlocked: the write checks them); read ahead while the batch before commits
- *           (prefetch), or else in the batch, where a group alone in its batch also locks
- *           the members' accounts for the ledger in the same statement → decides every member
+ *           (unlocked: the write checks them), and when the group is alone in its batch
+ *           locks the members' accounts for the ledger in the same statement → decides every member
  *           (payment-plan.ts) → hands the ledger the transfers of the accepted members
  *   settle: from the ledger's results: what plan reserved on each consent (less what refused
  *           transfers give back), added only if the consent still allows it (else the batch
@@ -16,14 +15,13 @@
  *           transfer alone, and its event told by the transfer's ledger row: payments-store.ts,
  *           payment-events.ts)
  *
- * in one statement of its own for the whole group (the read, off the serial path when read
- * ahead); its writes (consents, payments, events) ride the ledger's write statement
- * (`settleRows`). A payment costs a
+ * in one statement of its own for the whole group (the read); its writes (consents,
+ * payments, events) ride the ledger's write statement (`settleRows`). A payment costs a
  * share of one commit instead of several of its own, a consent row is written once per
  * batch however many payments it carries, and a payment's record commits with its transfer
  * (or its refusal) in one transaction: nothing is left half done by a crash.
  */
-import type { Db, Queryable } from '../db/port.js';
+import type { Queryable } from '../db/port.js';
 import type { StatementPart } from '../db/statement-part.js';
 import type { ScreenedTransfer } from '../ledger/service.js';
 import type { AccountState, TransferInput, TransferResult } from '../ledger/types.js';
@@ -32,7 +30,7 @@ import type { Refusal } from './consents.js';
 import { forgetConsent } from './consents-store.js';
 import { planPayments, type ConsentTotals, type PaymentPlan, type PlannedPayment } from './payment-plan.js';
 import { paymentEvent, settlementOfCommitted, type Payment } from './payments.js';
-import { paymentRows, readGroupFacts, type GroupFacts } from './payments-store.js';
+import { paymentRows, readGroupFacts } from './payments-store.js';
 
 /** Payments one group carries at most (each counts as one transfer against the writer's batch size). */
 export const PAYMENT_GROUP_MAX = 512;
@@ -61,9 +59,8 @@ class PaymentGroup implements JoinedWork<DraftOutcome[]> {
   private plans: PaymentPlan[] = [];
   private attempts = 0;
   private usedTotals = new Map<string, bigint>();
+  /** The consents plan refused a member on for the limit: their write needs the total as read. */
   private limitRefused = new Set<string>();
-  /** The facts read ahead of the batch (prefetch), or undefined once that read failed. */
-  private prefetched: Promise<GroupFacts | undefined> | undefined;
   /** The consents as plan read them: the write checks each is still so. */
   private consentsRead: ReadonlyMap<string, ConsentTotals> = new Map();
   locked_accounts: ReadonlyMap<string, AccountState> | undefined;
@@ -85,26 +82,23 @@ class PaymentGroup implements JoinedWork<DraftOutcome[]> {
     return this.members.length >= this.transfers_max;
   }
 
-  /**
-   * The writer is about to commit the batch ahead: close the group and read its facts now, on
-   * a connection of its own, so the group's batch starts with them (one statement fewer on
-   * the serial path: the writer then locks the accounts as it does for transfers). Stale
-   * figures are safe: the write checks the consents (consentTotalsUpdate), an id stored
-   * meanwhile fails the insert and the batch runs again, and a retried batch reads afresh.
-   */
-  prefetch(db: Db): void {
-    if (this.prefetched) return;
-    this.closed = true;
-    // A failed read is not the batch's failure: plan then reads in the batch.
-    this.prefetched = readGroupFacts(db, this.factsQuery({ lock_accounts: false })).catch(() => undefined);
-  }
-
   async plan(tx: Queryable, now: Date, options?: { lock_accounts: boolean }): Promise<readonly TransferInput[]> {
     this.closed = true;
     this.attempts++;
     const drafts = this.members.map((m) => m.draft);
-    const prefetched = this.attempts === 1 ? await this.prefetched : undefined;
-    const facts = prefetched ?? (await readGroupFacts(tx, this.factsQuery({ lock_accounts: options?.lock_accounts === true })));
+    const facts = await readGroupFacts(tx, {
+      payment_ids: drafts.map((d) => d.payment.id),
+      transfer_ids: drafts.map((d) => d.payment.transfer_id),
+      consent_ids: [...new Set(drafts.map((d) => d.payment.consent_id))],
+      creditor_ids: [...new Set(drafts.map((d) => d.payment.creditor_account_id))],
+      // Every account a member's transfer can touch is its debtor or its creditor.
+      ...(options?.lock_accounts ? { account_ids: [...new Set(drafts.flatMap((d) => [d.payment.debtor_account_id, d.payment.creditor_account_id]))].sort() } : {}),
+      // First unlocked: a row lock per consent was a measurable share of the serial path, and
+      // the write checks the consents still allow the plan.
+      // When one did, the batch runs again, and that time waits for the consents' locks here
+      // (fresh rows), so a consent busy in several processes cannot starve a group.
+      lock_consents: this.attempts > 1,
+    });
     this.locked_accounts = facts.accounts;
     const { plans, used_totals, limit_refused } = planPayments(drafts.map(plannedOf), { ...facts, now });
     this.plans = plans;
@@ -112,23 +106,6 @@ class PaymentGroup implements JoinedWork<DraftOutcome[]> {
     this.limitRefused = limit_refused;
     this.consentsRead = facts.consents;
     return drafts.flatMap((d, i) => (plans[i]!.kind === 'accepted' && d.transfer.ok ? [d.transfer.input] : []));
-  }
-
-  private factsQuery(options: { lock_accounts: boolean }): Parameters<typeof readGroupFacts>[1] {
-    const drafts = this.members.map((m) => m.draft);
-    return {
-      payment_ids: drafts.map((d) => d.payment.id),
-      transfer_ids: drafts.map((d) => d.payment.transfer_id),
-      consent_ids: [...new Set(drafts.map((d) => d.payment.consent_id))],
-      creditor_ids: [...new Set(drafts.map((d) => d.payment.creditor_account_id))],
-      // Every account a member's transfer can touch is its debtor or its creditor.
-      ...(options.lock_accounts ? { account_ids: [...new Set(drafts.flatMap((d) => [d.payment.debtor_account_id, d.payment.creditor_account_id]))].sort() } : {}),
-      // First unlocked: a row lock per consent was a measurable share of the serial path, and
-      // the write checks the consents still allow the plan. When one does not, the batch runs
-      // again, and that time waits for the consents' locks here (fresh rows), so a consent
-      // busy in several processes cannot starve a group.
-      lock_consents: this.attempts > 1,
-    };
   }
 
   settleRows(results: readonly TransferResult[], now: Date): { outcome: DraftOutcome[]; rows: StatementPart | undefined } {

@@ -1,12 +1,11 @@
 /**
- * A payment group reads its consents unlocked (often ahead of its batch, while the batch
- * before commits) and its write checks they still allow what the group decided
- * (payments-store.ts, consentTotalsUpdate; migration 0018). These tests put a change between
- * the read and the write, through a database wrapper that runs it right after the group's
- * read: a change that leaves the group's reservations room counts and the group pays at the
- * first attempt; any other fails the write as a serialization failure, the ledger writer runs
- * the batch again (its read now locks the consents), and the outcome is the one the change
- * calls for. The money moved, the used total and the stored payments agree.
+ * A payment group reads its consents unlocked and its write checks they still allow what the
+ * group decided (payments-store.ts, consentTotalsUpdate; migration 0018). These tests put a
+ * change between the read and the write, through a database wrapper that runs it right after
+ * the group's read: a change that leaves the group's reservations room counts, and the group
+ * pays at the first attempt; any other fails the write as a serialization failure, the ledger
+ * writer runs the batch again (its read now locks the consents), and the outcome is the one
+ * the change calls for. The money moved, the used total and the stored payments agree.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Db, Queryable } from '../../src/db/port.js';
@@ -38,57 +37,40 @@ afterAll(async () => {
   await t?.close();
 });
 
-/** What the wrapped database saw of the groups' reads (in a batch, and ahead of one), and the batches' attempts. */
+/** What the wrapped database saw of the groups' reads, and the batches' attempts. */
 interface Seen {
   reads: string[];
-  reads_ahead: string[];
-  /** The last read ahead's answer. */
-  read_ahead?: Promise<unknown>;
   attempts: number[];
 }
 
-const isGroupRead = (sql: string) => sql.includes('consent_rows AS');
-
 /**
  * A ledger writer and payment groups of their own over the test database, with `meanwhile`
- * run (once) right after the first group read in a batch, inside that batch's transaction,
- * `beforeWrite` awaited before each batch's write statement and `beforeCommit` after its last.
+ * run (once) right after the first group read, inside that batch's transaction.
  */
-function groupsWith(
-  meanwhile: (tx: Queryable) => Promise<void>,
-  hooks: { beforeWrite?: () => Promise<void>; beforeCommit?: (seen: Seen) => Promise<void> } = {},
-): { groups: PaymentGroups; seen: Seen } {
-  const seen: Seen = { reads: [], reads_ahead: [], attempts: [] };
+function groupsWith(meanwhile: (tx: Queryable) => Promise<void>): { groups: PaymentGroups; seen: Seen } {
+  const seen: Seen = { reads: [], attempts: [] };
   const db = t.testDb.db;
   const wrapped: Db = {
     engine: db.engine,
-    query: (sql, params) => {
-      const answer = db.query(sql, params);
-      if (isGroupRead(sql)) {
-        seen.reads_ahead.push(sql);
-        seen.read_ahead = answer;
-      }
-      return answer;
-    },
+    query: (sql, params) => db.query(sql, params),
     exec: (sql) => db.exec(sql),
     close: () => db.close(),
     transaction: (fn, options) =>
-      db.transaction(async (tx) => {
-        const result = await fn({
+      db.transaction(
+        (tx) =>
+          fn({
             exec: (sql) => tx.exec(sql),
             query: async (sql, params) => {
-              if (sql.startsWith('WITH inserted AS')) await hooks.beforeWrite?.();
               const result = await tx.query(sql, params);
-              if (isGroupRead(sql)) {
+              if (sql.includes('consent_rows AS')) {
                 seen.reads.push(sql);
                 if (seen.reads.length === 1) await meanwhile(tx);
               }
               return result as never;
             },
-          });
-        await hooks.beforeCommit?.(seen);
-        return result;
-      }, options),
+          }),
+        options,
+      ),
   };
   writer = new LedgerWriter(wrapped, t.clock, { observer: { batchCommitted: ({ attempts }) => void seen.attempts.push(attempts) } });
   return { groups: new PaymentGroups(writer), seen };
@@ -180,82 +162,6 @@ describe('a consent that changes between the group read and its write', () => {
     expect(seen.attempts.length).toBeGreaterThan(0);
     expect(seen.attempts.every((a) => a === 1)).toBe(true);
     expect(await usedOnConsent(t, consent_id)).toBe(1_500n);
-  });
-});
-
-describe('a group read ahead of its batch, while the batch before commits', () => {
-  /** Holds the first batch at its write until `release`; `reached` resolves when it gets there. */
-  function heldFirstWrite() {
-    let release!: () => void;
-    let reached!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    const reachedP = new Promise<void>((r) => (reached = r));
-    let writes = 0;
-    return {
-      beforeWrite: async () => {
-        if (writes++ > 0) return;
-        reached();
-        await released;
-      },
-      reached: reachedP,
-      release,
-    };
-  }
-
-  it("the next group reads on its own connection, and the reservation of the batch before on the same consent counts", async () => {
-    const payer = await fundedCustomer(t, { funds: [10_000n] });
-    const { consent_id } = await grant(t, partner, payer, [payer.account_ids[0]!], { kind: 'payment_initiation', payment: { currency: 'USD', amount_limit_minor: 5_000n } });
-    const held = heldFirstWrite();
-    const { groups, seen } = groupsWith(async () => {}, { beforeWrite: held.beforeWrite });
-
-    const first = groups.carry(draft(payer, consent_id, 1_000n));
-    await held.reached;
-    // The first group is in its batch: these two form the next group, queued behind it.
-    const next = [draft(payer, consent_id, 1_500n), draft(payer, consent_id, 2_000n)].map((d) => groups.carry(d));
-    held.release();
-    const outcomes = await Promise.all([first, ...next]);
-
-    expect(outcomes.map((o) => stored(o)?.status)).toEqual(['completed', 'completed', 'completed']);
-    expect(seen.reads).toHaveLength(1); // the first group's, in its batch
-    expect(seen.reads_ahead).toHaveLength(1); // the next group's, outside any transaction and unlocked
-    expect(seen.reads_ahead[0]).not.toMatch(/FOR UPDATE/);
-    // On PostgreSQL the read ahead saw the total before the first batch committed (0), and the
-    // write added to the total as it was (1,000): one attempt each, nothing lost.
-    expect(seen.attempts).toEqual([1, 1]);
-    expect(await usedOnConsent(t, consent_id)).toBe(4_500n);
-    expect(await postedBalance(t, payer.account_ids[0]!)).toBe(10_000n - 4_500n);
-  });
-
-  it('a payment id the batch before is storing is answered as existing, and moves money once', async () => {
-    const payer = await fundedCustomer(t, { funds: [10_000n] });
-    const { consent_id } = await grant(t, partner, payer, [payer.account_ids[0]!], { kind: 'payment_initiation', payment: { currency: 'USD', amount_limit_minor: 5_000n } });
-    const held = heldFirstWrite();
-    // PostgreSQL: the first batch commits only once the read ahead has answered, so that read
-    // cannot see the first payment. (PGlite's one connection runs the read after the commit.)
-    let commits = 0;
-    const beforeCommit = async (seen: Seen) => {
-      if (commits++ === 0 && ENGINE === 'postgres') await seen.read_ahead;
-    };
-    const { groups, seen } = groupsWith(async () => {}, { beforeWrite: held.beforeWrite, beforeCommit });
-
-    const d = draft(payer, consent_id, 1_000n);
-    const first = groups.carry(d);
-    await held.reached;
-    const again = groups.carry(d);
-    const other = groups.carry(draft(payer, consent_id, 500n));
-    held.release();
-    const [a, b, c] = await Promise.all([first, again, other]);
-
-    expect(stored(a!)?.status).toBe('completed');
-    expect(b).toEqual({ kind: 'exists' });
-    expect(stored(c!)?.status).toBe('completed');
-    expect(seen.reads_ahead).toHaveLength(1);
-    // PostgreSQL: the read ahead did not see the first batch's uncommitted transfer; the insert
-    // found it, and the second batch ran again. PGlite: its one connection ran the read after
-    // the commit, which it saw.
-    expect(seen.attempts).toEqual(ENGINE === 'postgres' ? [1, 2] : [1, 1]);
-    expect(await usedOnConsent(t, consent_id)).toBe(1_500n);
-    expect(await postedBalance(t, payer.account_ids[0]!)).toBe(10_000n - 1_500n);
   });
 });
 
