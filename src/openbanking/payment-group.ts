@@ -61,7 +61,7 @@ class PaymentGroup implements JoinedWork<DraftOutcome[]> {
   private usedTotals = new Map<string, bigint>();
   /** The consents plan refused a member on for the limit: their write needs the total as read. */
   private limitRefused = new Set<string>();
-  /** The consents as plan read them: the write checks each is still so. */
+  /** The consents as plan read them: the write starts from their totals. */
   private consentsRead: ReadonlyMap<string, ConsentTotals> = new Map();
   locked_accounts: ReadonlyMap<string, AccountState> | undefined;
 
@@ -94,9 +94,9 @@ class PaymentGroup implements JoinedWork<DraftOutcome[]> {
       // Every account a member's transfer can touch is its debtor or its creditor.
       ...(options?.lock_accounts ? { account_ids: [...new Set(drafts.flatMap((d) => [d.payment.debtor_account_id, d.payment.creditor_account_id]))].sort() } : {}),
       // First unlocked: a row lock per consent was a measurable share of the serial path, and
-      // the write checks the consents still allow the plan.
-      // When one did, the batch runs again, and that time waits for the consents' locks here
-      // (fresh rows), so a consent busy in several processes cannot starve a group.
+      // the write checks the consents still allow the plan. When one does not, the batch runs
+      // again, and that time waits for the consents' locks here (fresh rows), so a consent
+      // busy in several processes cannot starve a group.
       lock_consents: this.attempts > 1,
     });
     this.locked_accounts = facts.accounts;

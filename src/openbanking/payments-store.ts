@@ -205,7 +205,7 @@ const parsedJson = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v)
  * here too: the order of an unlocked read's write, accounts then consents.
  */
 export async function readGroupFacts(
-  db: Queryable,
+  tx: Queryable,
   input: {
     /** The payments' ids, and their (derived) transfer ids, in the same order. */
     payment_ids: string[];
@@ -218,7 +218,7 @@ export async function readGroupFacts(
 ): Promise<GroupFacts> {
   const accountLock = input.account_ids ? accountLockClause('$5', 'locked_accounts') : undefined;
   const consentLock = input.lock_consents ? `${accountLock ? ' AND (SELECT count(*) FROM locked_accounts) >= 0' : ''} ORDER BY id FOR UPDATE` : '';
-  const { rows } = await db.query<{ existing: unknown; transferred: unknown; consents: unknown; creditors: unknown; accounts?: unknown }>(
+  const { rows } = await tx.query<{ existing: unknown; transferred: unknown; consents: unknown; creditors: unknown; accounts?: unknown }>(
     `WITH ${accountLock ? `locked_accounts AS (${accountLock.sql}), ` : ''}consent_rows AS (
        SELECT id, status, expires_at, amount_limit_minor, amount_used_minor FROM consents WHERE id = ANY($2::uuid[])${consentLock}
      )
@@ -300,8 +300,8 @@ export interface ConsentTotalsWrite {
  * the consent is still authorised and the reservation is still allowed: the total is the
  * one the plan read, or (unless `exact`) the reservation still fits the limit on top of the
  * total as it now is. Every payment plan accepted was one that fits, so acceptances hold
- * whatever was added meanwhile (a batch ahead, a red envelope's reservation) as long as the
- * sum does; a limit refusal holds only for the total read. The check runs on the row as the
+ * whatever was added meanwhile (another node's payment batch, a red envelope's reservation)
+ * as long as the sum does; a limit refusal holds only for the total read. The check runs on the row as the
  * update locks it (a row another transaction changed is re-read first), so it holds until
  * the commit; a consent that no longer allows the plan fails the statement as a serialization
  * failure (consent_changed_since_read, migration 0018), which the ledger writer retries on
