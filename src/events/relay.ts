@@ -26,7 +26,7 @@ import { randomBytes } from 'node:crypto';
 import type { Db, Queryable } from '../db/port.js';
 import type { Clock } from '../server/clock.js';
 import type { OutboxRow } from './event-builders.js';
-import { withDerivedEvents, type EventDeriver } from './derived-events.js';
+import { withDerivedEvents, type DeriveScope, type EventDeriver } from './derived-events.js';
 import {
   claimLease,
   dropExpiredGaps,
@@ -50,6 +50,11 @@ export interface RelaySink {
    * retried later.
    */
   deliver(tx: Queryable, rows: readonly OutboxRow[], now: Date): Promise<void>;
+  /**
+   * Which derived events this sink keeps, read in the pass's transaction before the events
+   * are derived (derived-events.ts); without it, every one.
+   */
+  deriveScope?(tx: Queryable): Promise<DeriveScope>;
 }
 
 /** Told after each committed pass that handed rows on (the metrics' relayed-events counter). */
@@ -217,7 +222,10 @@ export class Relay {
       const walk = walkRows(fresh, cursor, now, this.o.gap_wait_ms);
 
       const rows = [...late.map((l) => l.row), ...walk.taken];
-      if (rows.length > 0) await this.sink.deliver(tx, await withDerivedEvents(tx, rows, this.derivers), now);
+      if (rows.length > 0) {
+        const scope = this.derivers.length > 0 ? await this.sink.deriveScope?.(tx) : undefined;
+        await this.sink.deliver(tx, await withDerivedEvents(tx, rows, this.derivers, scope), now);
+      }
 
       // Gap bookkeeping: ranges late rows fell into are split; stepped-over ranges are added.
       const byGap = new Map<bigint, { gap: GapRange; seqs: bigint[] }>();

@@ -5,10 +5,11 @@
  * Apps without a webhook URL, or disabled, get no delivery.
  */
 import type { Queryable } from '../db/port.js';
+import type { DeriveScope } from './derived-events.js';
 import { uuidv7 } from '../db/uuid.js';
 import { buildEnvelopes, type OutboxRow } from './event-builders.js';
 import type { RelaySink } from './relay.js';
-import { appTargets, insertDeliveries, paymentClients, type NewDelivery } from './webhook-store.js';
+import { appTargets, appsWithWebhooks, insertDeliveries, paymentClients, type NewDelivery } from './webhook-store.js';
 import { DEFAULT_RETRY, LEDGER_TOPICS_FOR_PARTNERS, routeToPartners, type RetryPolicy } from './webhooks.js';
 import { payloadJson } from './outbox.js';
 
@@ -17,6 +18,15 @@ export class WebhookQueue implements RelaySink {
   queued = 0;
 
   constructor(private readonly retry: RetryPolicy = DEFAULT_RETRY) {}
+
+  /**
+   * Derived events (a payment's completed event, told by its transfer) only of the apps that
+   * can get a delivery: deliver drops the others anyway, and deriving them costs a read of
+   * their transfers on every pass.
+   */
+  async deriveScope(tx: Queryable): Promise<DeriveScope> {
+    return { client_ids: await appsWithWebhooks(tx) };
+  }
 
   async deliver(tx: Queryable, rows: readonly OutboxRow[], now: Date): Promise<void> {
     // Routing needs only the rows' own columns; envelopes are built for the routed rows alone

@@ -113,6 +113,12 @@ export async function appTargets(db: Queryable, client_ids: readonly string[]): 
   return new Map(rows.map((r) => [r.client_id, { ...r, webhook_secret_previous_until: dateOrNull(r.webhook_secret_previous_until) }]));
 }
 
+/** The active partner apps with a webhook URL: the only ones deliveries are queued for. */
+export async function appsWithWebhooks(db: Queryable): Promise<Set<string>> {
+  const { rows } = await db.query<{ id: string }>(`SELECT id FROM partner_apps WHERE status = 'active' AND webhook_url IS NOT NULL`);
+  return new Set(rows.map((r) => r.id));
+}
+
 /** For transfers that are open-banking payments: the partner app that initiated each. */
 export async function paymentClients(db: Queryable, transfer_ids: readonly string[]): Promise<Map<string, string>> {
   if (transfer_ids.length === 0) return new Map();

@@ -173,11 +173,14 @@ export async function stalePendingPayments(db: Queryable, before: Date, limit: n
  * gate's hold sets TransferFlags.pending), by transfer id: the payments those transfers
  * completed, as the transfers record them (a payment's row, where it has one, says the same
  * of what its completed event tells). Only a payment's own transfer counts: the code is
- * reserved to this layer (IS_PAYMENT_TRANSFER).
+ * reserved to this layer (IS_PAYMENT_TRANSFER). With `client_ids`, only those apps' payments.
  */
-export async function paymentsCompletedBy(db: Queryable, transfer_ids: readonly string[]): Promise<Map<string, Payment>> {
-  if (transfer_ids.length === 0) return new Map();
-  const { rows } = await db.query<Row>(`SELECT ${COMPLETED_PAYMENT_OF_TRANSFER} FROM transfers t WHERE t.id = ANY($1::uuid[]) AND ${COMPLETING_PAYMENT_TRANSFER}`, [transfer_ids]);
+export async function paymentsCompletedBy(db: Queryable, transfer_ids: readonly string[], client_ids?: ReadonlySet<string>): Promise<Map<string, Payment>> {
+  if (transfer_ids.length === 0 || client_ids?.size === 0) return new Map();
+  const { rows } = await db.query<Row>(
+    `SELECT ${COMPLETED_PAYMENT_OF_TRANSFER} FROM transfers t WHERE t.id = ANY($1::uuid[]) AND ${COMPLETING_PAYMENT_TRANSFER}${client_ids ? ` AND t.metadata->>'client_id' = ANY($2::text[])` : ''}`,
+    client_ids ? [transfer_ids, [...client_ids]] : [transfer_ids],
+  );
   return new Map(rows.map((r) => [r.transfer_id, toPayment(r)]));
 }
 

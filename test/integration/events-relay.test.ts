@@ -13,6 +13,7 @@ import { Relay, type RelaySink } from '../../src/events/relay.js';
 import { gapsOf } from '../../src/events/relay-store.js';
 import { buildEnvelopes, type OutboxRow, type RelayedEvent } from '../../src/events/event-builders.js';
 import { WebhookQueue } from '../../src/events/webhook-queue.js';
+import { derivedEventId, type DeriveScope, type EventDeriver } from '../../src/events/derived-events.js';
 import type { Queryable } from '../../src/db/port.js';
 import { uuidv7 } from '../../src/db/uuid.js';
 import { Ledger } from '../../src/ledger/service.js';
@@ -87,6 +88,29 @@ describe('outbox relay', () => {
     await expect(relay.relayOnce()).rejects.toThrow('sink down');
     expect(sink.events).toHaveLength(0);
     expect((await relay.relayOnce()).relayed).toBe(1);
+  });
+
+  it('hands the sink’s derive scope to the derivers, read in the pass; a sink without one gets every derived event', async () => {
+    const scopes: (ReadonlySet<string> | undefined | 'none')[] = [];
+    const deriver: EventDeriver = async (_db, rows, scope) => {
+      scopes.push(scope ? scope.client_ids : 'none');
+      return rows.map((r) => ({ ...r, event_id: derivedEventId(r.event_id, 'test.derived.told'), topic: 'test.derived.told', client_id: 'app_kept' }));
+    };
+    class Scoped extends Recorder {
+      async deriveScope(): Promise<DeriveScope> {
+        return { client_ids: new Set(['app_kept']) };
+      }
+    }
+    const [scoped, plain] = [new Scoped(), new Recorder()];
+    for (const sink of [scoped, plain]) {
+      const consumer = freshConsumer();
+      await startAtCurrent(consumer);
+      await appendEvent(t.db, { topic: 'test.derived.source', entity_id: entity(), payload: {} });
+      await new Relay(t.db, clock, sink, { consumer, derivers: [deriver] }).relayOnce();
+    }
+    expect(scopes).toEqual([new Set(['app_kept']), 'none']);
+    expect(scoped.topics()).toEqual(['test.derived.source', 'test.derived.told']);
+    expect(plain.topics()).toEqual(['test.derived.source', 'test.derived.told']);
   });
 
   it('one relay per consumer: a second node waits for the lease to lapse, or takes it at once when released', async () => {

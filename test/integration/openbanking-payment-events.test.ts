@@ -84,6 +84,22 @@ describe('the completed event a payment’s transfer tells', () => {
     expect(rows).toEqual([{ event_id: told.id, client_id: partner.client_id, topic: 'openbanking.payment.completed' }]);
   });
 
+  it('an app without a webhook URL gets no delivery: the webhook relay does not even derive its event, which GET /v1/events still tells', async () => {
+    const quiet = await registerTestApp(t, { mode: 'sandbox' });
+    const { token } = await grant(t, quiet, payer, [payer.account_ids[0]!], { kind: 'payment_initiation', payment: { currency: 'USD', amount_limit_minor: 10_000n } });
+    const body = { id: uuid7(), creditor_account_id: shop.account_ids[0], amount_minor: '40', currency: 'USD', reference: 'order 78' };
+    const res = await new Client(t.base, token).post('/open-banking/v1/payments', body, { headers: { 'idempotency-key': uuid7() } });
+    expect(res.status, res.text).toBe(201);
+    expect((await allEvents()).filter((e) => e.topic === 'openbanking.payment.completed' && e.data.payment_id === body.id)).toHaveLength(1);
+
+    const scope = await t.app.events.queue.deriveScope(t.testDb.db);
+    expect(scope.client_ids?.has(partner.client_id)).toBe(true);
+    expect(scope.client_ids?.has(quiet.client_id)).toBe(false);
+    while ((await t.app.events.relayOnce()).webhooks.more);
+    const { rows } = await t.testDb.db.query(`SELECT 1 FROM webhook_deliveries WHERE payload->'data'->>'payment_id' = $1`, [body.id]);
+    expect(rows).toEqual([]);
+  });
+
   it('the ledger API refuses a new transfer with the payments’ code (reserved), so no transfer can pose as a payment', async () => {
     const fake_payment = uuid7();
     const forged = {
