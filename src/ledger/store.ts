@@ -124,34 +124,17 @@ export async function lockAccounts(db: Queryable, ids: readonly string[]): Promi
 
 /**
  * The same lock as lockAccounts, carried by another statement: a joined work's read locks the
- * batch's accounts in its own round trip (one fewer on the writer's serial path). `sql` is a
- * WITH clause's query over the ids in `ids_param`, locking in id order, and only once `after`
- * (a WITH clause's name, when given) has been read. `json` selects the locked rows (the
- * clause `name`) as one JSON array (amounts as text: JSON numbers would round them), read
- * back by lockedFromJson.
+ * batch's accounts in its own round trip (one fewer on the writer's serial path). A WITH
+ * clause's query over the ids in `ids_param`, locking in id order, and only once `after` (a
+ * WITH clause's name, when given) has been read. Its rows have lockAccounts' columns (id,
+ * currency, code, flags, status and the four int8 figures) and are read back by lockedFromRow.
  */
-export function accountLockClause(ids_param: string, name: string, after?: string): { sql: string; json: string } {
-  return {
-    sql: `SELECT ${LOCK_COLUMNS.join(', ')} FROM accounts WHERE id = ANY(${ids_param}::uuid[])${after ? ` AND (SELECT count(*) FROM ${after}) >= 0` : ''} ORDER BY id FOR UPDATE`,
-    json: `(SELECT coalesce(json_agg(json_build_object(${LOCK_COLUMNS.map((c) => `'${c}', ${c}${BIGINT_LOCK_COLUMNS.has(c) ? '::text' : ''}`).join(', ')})), '[]') FROM ${name})`,
-  };
+export function accountLockClause(ids_param: string, after?: string): string {
+  return `SELECT ${LOCK_COLUMNS.join(', ')} FROM accounts WHERE id = ANY(${ids_param}::uuid[])${after ? ` AND (SELECT count(*) FROM ${after}) >= 0` : ''} ORDER BY id FOR UPDATE`;
 }
 
-const BIGINT_LOCK_COLUMNS = new Set(['debits_pending', 'debits_posted', 'credits_pending', 'credits_posted']);
-
-/** The rows of accountLockClause's `json`, as lockAccounts returns them. */
-export function lockedFromJson(value: unknown): Map<string, AccountState> {
-  const rows = (typeof value === 'string' ? JSON.parse(value) : value) as Row[];
-  return new Map(
-    rows.map((r) => {
-      const row: Row = { ...r };
-      for (const c of BIGINT_LOCK_COLUMNS) row[c] = BigInt(r[c] as string);
-      return [r.id as string, lockedFromRow(row)];
-    }),
-  );
-}
-
-function lockedFromRow(row: Row): AccountState {
+/** A row of lockAccounts' (or accountLockClause's) columns, as the core takes it. */
+export function lockedFromRow(row: Row): AccountState {
   return {
     id: row.id as AccountId,
     currency: row.currency as string,

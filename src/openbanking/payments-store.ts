@@ -6,7 +6,7 @@
 import type { Queryable } from '../db/port.js';
 import { appendEvent, outboxInsert, type OutboxEvent } from '../events/outbox.js';
 import { runParts, type StatementPart } from '../db/statement-part.js';
-import { accountLockClause, lockedFromJson } from '../ledger/store.js';
+import { accountLockClause, lockedFromRow } from '../ledger/store.js';
 import type { AccountState } from '../ledger/types.js';
 import { decodeCursor, encodeCursor } from '../server/cursor.js';
 import { forgetConsent } from './consents-store.js';
@@ -197,15 +197,37 @@ export interface GroupFacts {
   accounts?: Map<string, AccountState>;
 }
 
-const parsedJson = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
+/**
+ * The group's read returns one row per fact, told apart by `kind`, all in one shape (text
+ * columns, the accounts' int4 code and flags, four int8 figures). Rows, not a JSON document:
+ * the driver reads int8 as bigint and nothing is built and parsed again, on the writer's
+ * serial path.
+ */
+const FACT = { account: 0, consent: 1, existing: 2, creditor: 3 } as const;
+interface FactRow {
+  kind: (typeof FACT)[keyof typeof FACT];
+  id: string;
+  currency: string | null;
+  code: number | null;
+  flags: number | null;
+  status: string | null;
+  n1: bigint | null;
+  n2: bigint | null;
+  n3: bigint | null;
+  n4: bigint | null;
+}
+/** A SELECT list of that shape: `id`, and the given columns (typed NULLs for the rest). */
+function factColumns(kind: number, c: { id: string; currency?: string; code?: string; flags?: string; status?: string; n?: readonly string[] }): string {
+  const n = [0, 1, 2, 3].map((i) => `${c.n?.[i] ?? 'NULL'}::int8 AS n${i + 1}`);
+  return `${kind} AS kind, ${c.id} AS id, ${c.currency ?? 'NULL'}::text AS currency, ${c.code ?? 'NULL'}::int4 AS code, ${c.flags ?? 'NULL'}::int4 AS flags, ${c.status ?? 'NULL'}::text AS status, ${n.join(', ')}`;
+}
 
 /**
- * Everything a group's plan reads, in one round trip (amounts and times as text: JSON numbers
- * would round them). With `account_ids`, the same statement also locks those accounts for
- * the ledger (accountLockClause) and returns them. The consents are read without a lock (the
- * write checks they still allow the plan: consentTotalsUpdate) unless
- * `lock_consents`; then they are locked in id order, after the accounts when those are locked
- * here too: the order of an unlocked read's write, accounts then consents.
+ * Everything a group's plan reads, in one round trip. With `account_ids`, the same statement
+ * also locks those accounts for the ledger (accountLockClause) and returns them. The consents
+ * are read without a lock (the write checks they still allow the plan: consentTotalsUpdate)
+ * unless `lock_consents`; then they are locked in id order, after the accounts when those are
+ * locked here too: the order of an unlocked read's write, accounts then consents.
  */
 export async function readGroupFacts(
   tx: Queryable,
@@ -219,36 +241,42 @@ export async function readGroupFacts(
     lock_consents?: boolean;
   },
 ): Promise<GroupFacts> {
-  const accountLock = input.account_ids ? accountLockClause('$5', 'locked_accounts') : undefined;
-  const consentLock = input.lock_consents ? `${accountLock ? ' AND (SELECT count(*) FROM locked_accounts) >= 0' : ''} ORDER BY id FOR UPDATE` : '';
-  const { rows } = await tx.query<{ existing: unknown; transferred: unknown; consents: unknown; creditors: unknown; accounts?: unknown }>(
-    `WITH ${accountLock ? `locked_accounts AS (${accountLock.sql}), ` : ''}consent_rows AS (
+  const lockAccounts = input.account_ids !== undefined;
+  const consentLock = input.lock_consents ? `${lockAccounts ? ' AND (SELECT count(*) FROM locked_accounts) >= 0' : ''} ORDER BY id FOR UPDATE` : '';
+  const { rows } = await tx.query<FactRow>(
+    `WITH ${lockAccounts ? `locked_accounts AS (${accountLockClause('$5')}), ` : ''}consent_rows AS (
        SELECT id, status, expires_at, amount_limit_minor, amount_used_minor FROM consents WHERE id = ANY($2::uuid[])${consentLock}
      )
-     SELECT
-       (SELECT coalesce(json_agg(id::text), '[]') FROM ob_payments WHERE id = ANY($1::uuid[])) AS existing,
-       (SELECT coalesce(json_agg(t.metadata->>'payment_id'), '[]') FROM transfers t WHERE t.id = ANY($4::uuid[]) AND ${IS_PAYMENT_TRANSFER}) AS transferred,
-       (SELECT coalesce(json_agg(json_build_object('id', id::text, 'status', status, 'expires_at_ms', (extract(epoch FROM expires_at) * 1000)::bigint::text,
-                                                   'limit', amount_limit_minor::text, 'used', amount_used_minor::text)), '[]') FROM consent_rows) AS consents,
-       (SELECT coalesce(json_agg(json_build_object('id', a.id::text, 'currency', a.currency, 'mode', coalesce(c.mode, 'live'))), '[]')
-          FROM accounts a LEFT JOIN customer_accounts ca ON ca.account_id = a.id LEFT JOIN customers c ON c.id = ca.customer_id
-         WHERE a.id = ANY($3::uuid[])) AS creditors${accountLock ? `,
-       ${accountLock.json} AS accounts` : ''}`,
+     ${lockAccounts ? `SELECT ${factColumns(FACT.account, { id: 'id::text', currency: 'currency', code: 'code', flags: 'flags', status: 'status', n: ['debits_pending', 'debits_posted', 'credits_pending', 'credits_posted'] })} FROM locked_accounts UNION ALL` : ''}
+     SELECT ${factColumns(FACT.consent, { id: 'id::text', status: 'status', n: ['amount_limit_minor', 'amount_used_minor', '(extract(epoch FROM expires_at) * 1000)'] })} FROM consent_rows
+     UNION ALL SELECT ${factColumns(FACT.existing, { id: 'id::text' })} FROM ob_payments WHERE id = ANY($1::uuid[])
+     UNION ALL SELECT ${factColumns(FACT.existing, { id: "t.metadata->>'payment_id'" })} FROM transfers t WHERE t.id = ANY($4::uuid[]) AND ${IS_PAYMENT_TRANSFER}
+     UNION ALL SELECT ${factColumns(FACT.creditor, { id: 'a.id::text', currency: 'a.currency', status: "coalesce(c.mode, 'live')" })}
+       FROM accounts a LEFT JOIN customer_accounts ca ON ca.account_id = a.id LEFT JOIN customers c ON c.id = ca.customer_id
+      WHERE a.id = ANY($3::uuid[])`,
     [input.payment_ids, input.consent_ids, input.creditor_ids, input.transfer_ids, ...(input.account_ids ? [input.account_ids] : [])],
   );
-  const row = rows[0]!;
-  type ConsentJson = { id: string; status: ConsentTotals['status']; expires_at_ms: string; limit: string | null; used: string };
-  return {
-    existing: new Set([...parsedJson<string[]>(row.existing), ...parsedJson<string[]>(row.transferred)]),
-    consents: new Map(
-      parsedJson<ConsentJson[]>(row.consents).map((c) => [
-        c.id,
-        { id: c.id, status: c.status, expires_at: new Date(Number(c.expires_at_ms)), amount_limit_minor: c.limit === null ? null : BigInt(c.limit), amount_used_minor: BigInt(c.used) },
-      ]),
-    ),
-    creditors: new Map(parsedJson<({ id: string } & CreditorFacts)[]>(row.creditors).map(({ id, ...facts }) => [id, facts])),
-    ...(input.account_ids ? { accounts: lockedFromJson(row.accounts) } : {}),
-  };
+  const facts: GroupFacts = { existing: new Set(), consents: new Map(), creditors: new Map(), ...(lockAccounts ? { accounts: new Map() } : {}) };
+  for (const r of rows) {
+    switch (r.kind) {
+      case FACT.account:
+        facts.accounts!.set(
+          r.id,
+          lockedFromRow({ id: r.id, currency: r.currency, code: r.code, flags: r.flags, status: r.status, debits_pending: r.n1, debits_posted: r.n2, credits_pending: r.n3, credits_posted: r.n4 }),
+        );
+        break;
+      case FACT.consent:
+        facts.consents.set(r.id, { id: r.id, status: r.status as ConsentTotals['status'], expires_at: new Date(Number(r.n3)), amount_limit_minor: r.n1, amount_used_minor: r.n2! });
+        break;
+      case FACT.existing:
+        facts.existing.add(r.id);
+        break;
+      case FACT.creditor:
+        facts.creditors.set(r.id, { currency: r.currency!, mode: r.status as CreditorFacts['mode'] });
+        break;
+    }
+  }
+  return facts;
 }
 
 /**
