@@ -125,12 +125,12 @@ export async function lockAccounts(db: Queryable, ids: readonly string[]): Promi
 /**
  * The same lock as lockAccounts, carried by another statement: a joined work's read locks the
  * batch's accounts in its own round trip (one fewer on the writer's serial path). A WITH
- * clause's query over the ids in `ids_param`, locking in id order, and only once `after` (a
- * WITH clause's name, when given) has been read. Its rows have lockAccounts' columns (id,
- * currency, code, flags, status and the four int8 figures) and are read back by lockedFromRow.
+ * clause's query over the ids in `ids_param`, locking in id order. Its rows have
+ * lockAccounts' columns (id, currency, code, flags, status and the four int8 figures) and
+ * are read back by lockedFromRow.
  */
-export function accountLockClause(ids_param: string, after?: string): string {
-  return `SELECT ${LOCK_COLUMNS.join(', ')} FROM accounts WHERE id = ANY(${ids_param}::uuid[])${after ? ` AND (SELECT count(*) FROM ${after}) >= 0` : ''} ORDER BY id FOR UPDATE`;
+export function accountLockClause(ids_param: string): string {
+  return `SELECT ${LOCK_COLUMNS.join(', ')} FROM accounts WHERE id = ANY(${ids_param}::uuid[]) ORDER BY id FOR UPDATE`;
 }
 
 /** A row of lockAccounts' (or accountLockClause's) columns, as the core takes it. */
