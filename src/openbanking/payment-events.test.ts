@@ -37,7 +37,7 @@ describe('paymentEventsFromLedger within a reader’s scope', () => {
     expect(queries[0]!.params).toEqual([[transferCreated(1).entity_id], ['app_a', 'app_b']]);
   });
 
-  it('reads nothing for a reader that keeps no app’s events', async () => {
+  it('reads nothing for a reader that keeps no app’s events (paymentsCompletedBy skips the query)', async () => {
     const { db, queries } = recordingDb();
     expect(await paymentEventsFromLedger(db, [transferCreated(1)], { client_ids: new Set() })).toEqual([]);
     expect(queries).toEqual([]);
