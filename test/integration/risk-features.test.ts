@@ -29,6 +29,14 @@ beforeAll(async () => {
   reader = new Client(t.base, t.keys.risk_read);
   officer = new Client(t.base, t.keys.risk_admin);
   decider = new Client(t.base, t.keys.risk_decide);
+  // The engine builds its features from stored events as the process starts (deciding_version
+  // is 0 until then, as documented); the tests begin once /ready says it is done, as a load
+  // balancer would.
+  const open = new Client(t.base);
+  for (let i = 0; (await open.get('/ready')).status !== 200; i++) {
+    if (i >= 600) throw new Error('the server was not ready in 30 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 });
 afterAll(async () => {
   await t?.close();
