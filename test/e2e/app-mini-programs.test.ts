@@ -156,7 +156,9 @@ describeE2E('mini-programs in the customer app', () => {
     // Something in the app's own storage the probe would love to read.
     expect(await page.evaluate<number>('localStorage.length')).toBeGreaterThan(0);
     const probe = await openMiniProgram(page, 'Sandbox probe', 'sandbox-probe');
-    await page.waitForFunction('window.__probe !== undefined', undefined, { timeout: 30_000 });
+    // A page function, not a string: when the probe is not done at the first check, Playwright
+    // polls a string with eval, which the app's CSP refuses.
+    await page.waitForFunction(() => (globalThis as unknown as { __probe?: unknown }).__probe !== undefined, undefined, { timeout: 30_000 });
     const results = await page.evaluate<Record<string, { blocked: boolean; detail: string }>>('window.__probe');
     const expected = [
       'parent_document',
